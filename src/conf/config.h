@@ -1,0 +1,98 @@
+/* config: reads ternd's configuration file into an immutable struct config.
+ * Grammar (one statement per line, '#' comments, "quoted strings", blocks in braces):
+ *   hostname NAME
+ *   spool PATH
+ *   listen ADDRESS:PORT smtp|submission|submissions     (IPv6 as [::1]:25)
+ *   trusted CIDR...                                      (clients that may relay)
+ *   max-message-size SIZE        (bytes, or with K/M/G suffix; default 25M)
+ *   max-recipients N             (per message; default 100)
+ *   max-connections N            (in total; default 1000)
+ *   max-connections-per-ip N     (default 20)
+ *   command-timeout DURATION     (s/m/h suffix; default 5m, RFC 5321 §4.5.3.2.7)
+ *   data-timeout DURATION        (default 10m)
+ *   domain NAME { users PATH  aliases PATH  deliver maildir TEMPLATE }
+ * Relative paths are relative to the directory of the config file. In the maildir template
+ * %u is the user name and %d the domain. Users files hold "name:crypt-hash" lines; aliases
+ * files follow aliases(5). Errors are reported as "FILE:LINE: message" lines. */
+#ifndef TERN_CONFIG_H
+#define TERN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "util/buffer.h"
+
+enum listener_role {
+	LISTENER_SMTP,        /* port 25: MX, STARTTLS optional */
+	LISTENER_SUBMISSION,  /* port 587: STARTTLS then AUTH required */
+	LISTENER_SUBMISSIONS  /* port 465: implicit TLS, AUTH required */
+};
+
+struct config_listener {
+	char *text; /* as written, e.g. "127.0.0.1:2525"; owned */
+	struct sockaddr_storage address;
+	socklen_t address_length;
+	enum listener_role role;
+};
+
+struct config_network {
+	int family;                   /* AF_INET or AF_INET6 */
+	unsigned char address[16];    /* network address, host bits zero */
+	unsigned prefix_length;       /* 0..32 or 0..128 */
+};
+
+struct config_user {
+	char *name; /* lower case; owned */
+	char *hash; /* crypt(3) hash; owned; may be "" (no password login) */
+};
+
+struct config_alias {
+	char *name;           /* lower-case local part; owned */
+	char **targets;       /* each a local name or a full address; owned */
+	size_t target_count;
+};
+
+struct config_domain {
+	char *name;              /* lower case; owned */
+	char *maildir_template;  /* absolute; owned */
+	struct config_user *users;
+	size_t user_count;
+	struct config_alias *aliases;
+	size_t alias_count;
+};
+
+struct config {
+	char *path;              /* the file it came from; owned */
+	char *hostname;
+	char *spool_directory;   /* absolute */
+	struct config_listener *listeners;
+	size_t listener_count;
+	struct config_network *trusted;
+	size_t trusted_count;
+	struct config_domain *domains;
+	size_t domain_count;
+	size_t max_message_size;
+	unsigned max_recipients;
+	unsigned max_connections;
+	unsigned max_connections_per_ip;
+	unsigned command_timeout;  /* seconds */
+	unsigned data_timeout;     /* seconds */
+};
+
+/* Loads and validates the file at path, including the users and aliases files it names.
+ * On success returns a config owned by the caller. On failure returns NULL and appends one
+ * "FILE:LINE: message\n" line per problem to errors. */
+struct config *config_load(const char *path, struct buffer *errors);
+void config_free(struct config *config);
+
+/* The local domain with this name (ASCII case-insensitive), or NULL. */
+const struct config_domain *config_find_domain(const struct config *config, struct slice name);
+/* The user with this name (case-insensitive) in domain, or NULL. */
+const struct config_user *config_find_user(const struct config_domain *domain, struct slice name);
+/* The alias with this name (case-insensitive) in domain, or NULL. */
+const struct config_alias *config_find_alias(const struct config_domain *domain, struct slice name);
+/* Whether a client address lies in one of the trusted networks. */
+bool config_is_trusted(const struct config *config, const struct sockaddr *address);
+
+#endif

@@ -1,0 +1,52 @@
+/* spool: durable storage of messages and their envelopes in one directory.
+ * Commit protocol: write the message file and fsync it; write the envelope under a temporary
+ * name, fsync, rename, fsync the directory; only then may the caller reply 250. Directory
+ * fsyncs are shared between threads committing at the same time (group commit).
+ * Blocking: call from worker threads, never from the event loop. Thread-safe.
+ * It knows nothing of sockets or sessions. */
+#ifndef TERN_SPOOL_H
+#define TERN_SPOOL_H
+
+#include <stdbool.h>
+
+#include "queue/envelope.h"
+#include "util/buffer.h"
+
+struct spool;
+
+#define SPOOL_ID_SIZE 24 /* bytes for a queue id incl. NUL */
+
+/* Opens (creating it and its parents with mode 0700 if missing) the spool in directory.
+ * Returns NULL with errno set on failure. */
+struct spool *spool_open(const char *directory);
+void spool_close(struct spool *spool);
+const char *spool_directory(const struct spool *spool);
+
+/* Makes a new queue id, unique in this spool (time-ordered, [0-9A-F]). Thread-safe. */
+void spool_new_id(struct spool *spool, char id[SPOOL_ID_SIZE]);
+
+/* Durably stores message (the full text, CRLF line endings) and envelope (whose id names
+ * the files). Returns 0 once both and the directory are on stable storage; -1 with errno
+ * otherwise, leaving no envelope behind (a stray message file is removed too). */
+int spool_commit(struct spool *spool, const struct envelope *envelope, struct slice message);
+
+/* Durably replaces the envelope of an existing message (same protocol: temp, fsync, rename,
+ * directory fsync). Returns 0 or -1 with errno. */
+int spool_update(struct spool *spool, const struct envelope *envelope);
+
+/* Removes a message: envelope first, then the message file, then fsyncs the directory.
+ * Returns 0 or -1 with errno. */
+int spool_remove(struct spool *spool, const char *id);
+
+/* Reads a message file into out (whose maximum must fit it). Returns 0 or -1 with errno. */
+int spool_read_message(struct spool *spool, const char *id, struct buffer *out);
+
+/* Reads and decodes an envelope. Returns 0, or -1 with errno (EINVAL: incomplete or corrupt). */
+int spool_read_envelope(struct spool *spool, const char *id, struct envelope *envelope);
+
+/* Lists every complete message, calling found(id, context) in queue-id order. Along the way
+ * removes leftovers of interrupted commits (temporary files, message files without an
+ * envelope, envelopes without an "end" line). Returns the number found, or -1 with errno. */
+int spool_scan(struct spool *spool, void (*found)(const char *id, void *context), void *context);
+
+#endif
