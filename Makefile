@@ -21,7 +21,8 @@ endif
 OUT := build/$(MODE)
 CFLAGS_ALL = $(BASE_CFLAGS) $(MODE_CFLAGS) $(CFLAGS)
 
-UTIL_SOURCES := $(wildcard src/util/*.c)
+# The util modules that pure code may use (workpool.c needs libevent, so it is not one).
+UTIL_SOURCES := src/util/buffer.c src/util/xalloc.c src/util/log.c
 LIBRARY_SOURCES := $(filter-out src/cmd/%,$(wildcard src/*/*.c))
 objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
@@ -32,7 +33,7 @@ unit_buffer :=
 unit_address := src/smtp/address.c
 unit_command := src/smtp/command.c src/smtp/address.c
 unit_data_decoder := src/smtp/data_decoder.c
-unit_config := src/conf/config.c src/conf/config_lexer.c src/conf/users_file.c src/conf/aliases_file.c src/smtp/address.c
+unit_config := src/conf/config.c src/conf/config_directives.c src/conf/config_values.c src/conf/config_lexer.c src/conf/users_file.c src/conf/aliases_file.c src/smtp/address.c
 unit_envelope := src/queue/envelope.c
 unit_spool := src/queue/spool.c src/queue/envelope.c
 unit_maildir := src/deliver/maildir.c
@@ -51,7 +52,7 @@ FUZZ_SECONDS ?= 60
 all: deps
 	@$(MAKE) --no-print-directory MODE=release binaries
 
-binaries: $(OUT)/ternd $(OUT)/tern
+binaries: $(OUT)/ternd
 
 deps:
 	@scripts/install-deps
@@ -61,9 +62,6 @@ $(OUT)/obj/%.o: %.c
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(OUT)/ternd: $(call objects,$(LIBRARY_SOURCES) src/cmd/ternd.c)
-	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
-
-$(OUT)/tern: $(call objects,$(LIBRARY_SOURCES) src/cmd/tern.c)
 	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(OUT)/tests/test_%: $$(call objects,tests/unit/test_%.c $(UTIL_SOURCES) $$(unit_$$*))
@@ -87,7 +85,7 @@ unit: $(foreach t,$(UNIT_TESTS),$(OUT)/tests/test_$(t))
 fuzz-replay: $(foreach f,$(FUZZERS),$(OUT)/fuzz/replay_$(f))
 	@set -e; for f in $(FUZZERS); do $(OUT)/fuzz/replay_$$f fuzz/corpus/$$f; done
 
-integration: $(OUT)/ternd $(OUT)/tern
+integration: $(OUT)/ternd
 	TERN_BUILD=$(OUT) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # libFuzzer builds with clang; each harness runs FUZZ_SECONDS, new inputs go to build/fuzz-corpus.

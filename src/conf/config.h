@@ -10,6 +10,7 @@
  *   max-connections-per-ip N     (default 20)
  *   command-timeout DURATION     (s/m/h suffix; default 5m, RFC 5321 §4.5.3.2.7)
  *   data-timeout DURATION        (default 10m)
+ *   greeting-delay DURATION      (default 0: greet at once; else refuse early talkers)
  *   domain NAME { users PATH  aliases PATH  deliver maildir TEMPLATE }
  * Relative paths are relative to the directory of the config file. In the maildir template
  * %u is the user name and %d the domain. Users files hold "name:crypt-hash" lines; aliases
@@ -78,6 +79,7 @@ struct config {
 	unsigned max_connections_per_ip;
 	unsigned command_timeout;  /* seconds */
 	unsigned data_timeout;     /* seconds */
+	unsigned greeting_delay;   /* seconds before the 220; a client talking first is refused */
 };
 
 /* Loads and validates the file at path, including the users and aliases files it names.

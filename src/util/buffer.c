@@ -139,6 +139,8 @@ bool slice_has_prefix_nocase(struct slice slice, const char *prefix)
 
 struct slice slice_sub(struct slice slice, size_t offset, size_t length)
 {
+	if (slice.data == NULL) /* the view of a never-written buffer: NULL + 0 is undefined */
+		return slice_make(NULL, 0);
 	if (offset > slice.length)
 		offset = slice.length;
 	if (length > slice.length - offset)

@@ -1,0 +1,203 @@
+/* ternd: the mail server daemon. Parses the command line, loads the config, opens the spool,
+ * binds the listeners, delivers what the spool already holds, then serves until SIGTERM
+ * (graceful: sessions finish their transaction) with SIGHUP reloading the config.
+ *   ternd -c FILE [-d] [-n] [-v]   -d foreground, log to stderr; -n check config; -v debug */
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/config_current.h"
+#include "net/server.h"
+#include "queue/scheduler.h"
+#include "queue/spool.h"
+#include "util/log.h"
+#include "util/workpool.h"
+
+#define WORKER_THREADS 16     /* mostly blocked in fsync: many let the journal batch commits */
+#define SHUTDOWN_GRACE_SECONDS 30
+
+struct daemon_state {
+	const char *config_path;
+	struct event_base *base;
+	struct spool *spool;
+	struct workpool *pool;
+	struct scheduler *scheduler;
+	struct server *server;
+	struct session_services services;
+	struct event *shutdown_poll;
+	bool stopping;
+	time_t stop_deadline;
+};
+
+static void usage(void)
+{
+	fputs("usage: ternd -c FILE [-d] [-n] [-v]\n"
+	      "  -c FILE  configuration file\n"
+	      "  -d       stay in the foreground and log to stderr\n"
+	      "  -n       check the configuration and exit\n"
+	      "  -v       log debug detail\n",
+	      stderr);
+	exit(2);
+}
+
+static struct config *load_config(const char *path)
+{
+	struct buffer errors;
+	struct config *config;
+
+	buffer_init(&errors, 1024 * 1024);
+	config = config_load(path, &errors);
+	if (config == NULL)
+		fputs(errors.length ? errors.data : "unknown configuration error\n", stderr);
+	buffer_free(&errors);
+	return config;
+}
+
+static void poll_shutdown(evutil_socket_t fd, short events, void *context)
+{
+	struct daemon_state *state = context;
+	bool idle = server_session_count(state->server) == 0 && workpool_pending(state->pool) == 0;
+
+	if (idle || time(NULL) >= state->stop_deadline) {
+		if (!idle)
+			log_warning("shutdown grace period over with %u sessions open", server_session_count(state->server));
+		event_base_loopbreak(state->base);
+	}
+}
+
+static void begin_shutdown(struct daemon_state *state)
+{
+	struct timeval tick = {0, 50 * 1000};
+
+	if (state->stopping) { /* a second signal: stop now */
+		event_base_loopbreak(state->base);
+		return;
+	}
+	state->stopping = true;
+	state->stop_deadline = time(NULL) + SHUTDOWN_GRACE_SECONDS;
+	log_info("shutting down: %u sessions open", server_session_count(state->server));
+	server_stop_listening(state->server);
+	scheduler_stop(state->scheduler);
+	server_shutdown_sessions(state->server);
+	state->shutdown_poll = event_new(state->base, -1, EV_PERSIST, poll_shutdown, state);
+	event_add(state->shutdown_poll, &tick);
+}
+
+static void reload(struct daemon_state *state)
+{
+	struct config *fresh = load_config(state->config_path);
+	const struct config *running = config_current();
+
+	if (fresh == NULL) {
+		log_error("reload failed; keeping the running configuration");
+		return;
+	}
+	if (strcmp(fresh->spool_directory, running->spool_directory) != 0 ||
+	    fresh->listener_count != running->listener_count)
+		log_warning("reload: listener and spool changes take effect at the next restart");
+	config_current_set(fresh);
+	log_info("reloaded %s", state->config_path);
+}
+
+static void on_signal(evutil_socket_t signal_number, short events, void *context)
+{
+	if (signal_number == SIGHUP)
+		reload(context);
+	else
+		begin_shutdown(context);
+}
+
+static int serve(struct daemon_state *state)
+{
+	const struct config *config = config_current();
+	struct event *signals[3];
+	const int numbers[3] = {SIGTERM, SIGINT, SIGHUP};
+	int found;
+
+	state->spool = spool_open(config->spool_directory);
+	if (state->spool == NULL) {
+		log_error("cannot open spool %s: %s", config->spool_directory, strerror(errno));
+		return 1;
+	}
+	state->pool = workpool_create(state->base, WORKER_THREADS);
+	state->scheduler = scheduler_create(state->base, state->pool, state->spool);
+	state->services = (struct session_services){.base = state->base,
+	                                            .spool = state->spool,
+	                                            .workpool = state->pool,
+	                                            .scheduler = state->scheduler};
+	state->server = server_create(&state->services, config);
+	if (state->server == NULL)
+		return 1;
+	found = scheduler_load(state->scheduler);
+	log_info("started hostname=%s spool=%s queued=%d", config->hostname, config->spool_directory, found);
+	for (int i = 0; i < 3; i++) {
+		signals[i] = evsignal_new(state->base, numbers[i], on_signal, state);
+		event_add(signals[i], NULL);
+	}
+	event_base_dispatch(state->base);
+	for (int i = 0; i < 3; i++)
+		event_free(signals[i]);
+	log_info("stopped");
+	return 0;
+}
+
+static void cleanup(struct daemon_state *state)
+{
+	bool sessions_left = state->server && server_session_count(state->server) > 0;
+
+	if (sessions_left) /* grace period over: the process exits; the kernel closes sockets */
+		return;
+	workpool_destroy(state->pool);
+	scheduler_free(state->scheduler);
+	server_free(state->server);
+	spool_close(state->spool);
+	if (state->shutdown_poll)
+		event_free(state->shutdown_poll);
+	config_current_set(NULL);
+	event_base_free(state->base);
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon_state state = {0};
+	bool foreground = false, check_only = false, verbose = false;
+	struct config *config;
+	int option, status;
+
+	while ((option = getopt(argc, argv, "c:dnv")) != -1) {
+		switch (option) {
+		case 'c': state.config_path = optarg; break;
+		case 'd': foreground = true; break;
+		case 'n': check_only = true; break;
+		case 'v': verbose = true; break;
+		default: usage();
+		}
+	}
+	if (state.config_path == NULL || optind != argc)
+		usage();
+	if ((config = load_config(state.config_path)) == NULL)
+		return 1;
+	if (check_only) {
+		printf("%s: ok\n", state.config_path);
+		config_free(config);
+		return 0;
+	}
+	if (!foreground && daemon(0, 0) != 0) {
+		perror("ternd: daemon");
+		return 1;
+	}
+	log_open("ternd", foreground);
+	log_set_level(verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	signal(SIGPIPE, SIG_IGN);
+	evthread_use_pthreads();
+	state.base = event_base_new();
+	config_current_set(config);
+	status = serve(&state);
+	cleanup(&state);
+	return status;
+}

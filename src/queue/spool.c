@@ -1,0 +1,683 @@
+/* spool: durable storage of messages in one directory, as "<id>.msg" (the message, never
+ * changed once written) and "<id>.env" (the envelope, replaced via "<id>.env.tmp" + rename).
+ * Commit order (DESIGN.md "The spool"): message written and fsync'd, envelope written to the
+ * temporary name and fsync'd, renamed, directory fsync'd; only then does commit return 0.
+ * Directory fsyncs are group-committed: concurrent callers share one fsync (sync_directory).
+ * spool_scan is meant for startup, before commits begin: it deletes what looks like an
+ * interrupted commit, which a commit in progress also looks like.
+ * It does not schedule, lock messages against concurrent updates, or know about sessions. */
+#include "queue/spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/xalloc.h"
+
+#define SPOOL_ID_DIGITS 16          /* hex digits of microseconds since the epoch */
+#define SPOOL_FILE_NAME_SIZE (SPOOL_ID_SIZE + 8) /* id + ".env.tmp" + NUL */
+#define SPOOL_READ_CHUNK 16384
+
+struct spool {
+	char *directory;
+	int directory_fd; /* opened once; every file operation is relative to it */
+
+	pthread_mutex_t id_lock;
+	uint64_t last_id; /* the last id handed out (microseconds); ids strictly increase */
+
+	pthread_mutex_t sync_lock;
+	pthread_cond_t sync_done;
+	uint64_t sync_requested; /* tickets handed out */
+	uint64_t sync_completed; /* every ticket <= this is covered by a finished fsync */
+	bool sync_running;
+	uint64_t sync_failed_low, sync_failed_high; /* tickets of failed fsyncs (0, 0: none) */
+	int sync_failed_errno;
+};
+
+/* Queue ids name files, so they must be plain: [0-9A-Za-z], not empty, bounded. */
+static bool id_valid(const char *id)
+{
+	size_t length = strlen(id);
+
+	if (length == 0 || length >= SPOOL_ID_SIZE)
+		return false;
+	for (size_t i = 0; i < length; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'A' && id[i] <= 'Z') ||
+		      (id[i] >= 'a' && id[i] <= 'z')))
+			return false;
+	return true;
+}
+
+static void file_name(char name[SPOOL_FILE_NAME_SIZE], const char *id, const char *suffix)
+{
+	snprintf(name, SPOOL_FILE_NAME_SIZE, "%s%s", id, suffix);
+}
+
+/* fsyncs the directory that holds directory, so a newly made entry survives a crash. */
+static int sync_parent(const char *directory)
+{
+	char *parent = xasprintf("%s/..", directory);
+	int fd, result, error;
+
+	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(parent);
+	if (fd < 0)
+		return -1;
+	result = fsync(fd);
+	error = errno;
+	close(fd);
+	errno = error;
+	return result;
+}
+
+static int make_directories(const char *directory);
+
+/* Creates the parent of directory (everything before its last component). */
+static int make_parent(const char *directory)
+{
+	char *parent = xstrdup(directory);
+	size_t length = strlen(parent);
+	char *slash;
+	int result;
+
+	while (length > 1 && parent[length - 1] == '/')
+		parent[--length] = '\0';
+	slash = strrchr(parent, '/');
+	if (slash == NULL || slash == parent) { /* the parent is "." or "/": it exists */
+		free(parent);
+		errno = ENOENT;
+		return -1;
+	}
+	*slash = '\0';
+	result = make_directories(parent);
+	free(parent);
+	return result;
+}
+
+/* mkdir -p with mode 0700, fsyncing the parent of each directory it creates. */
+static int make_directories(const char *directory)
+{
+	if (mkdir(directory, 0700) == 0)
+		return sync_parent(directory);
+	if (errno == EEXIST)
+		return 0;
+	if (errno != ENOENT || make_parent(directory) != 0)
+		return -1;
+	if (mkdir(directory, 0700) == 0)
+		return sync_parent(directory);
+	return errno == EEXIST ? 0 : -1;
+}
+
+struct spool *spool_open(const char *directory)
+{
+	struct spool *spool;
+	int fd;
+
+	if (make_directories(directory) != 0)
+		return NULL;
+	fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	spool = xcalloc(1, sizeof *spool);
+	spool->directory = xstrdup(directory);
+	spool->directory_fd = fd;
+	pthread_mutex_init(&spool->id_lock, NULL);
+	pthread_mutex_init(&spool->sync_lock, NULL);
+	pthread_cond_init(&spool->sync_done, NULL);
+	return spool;
+}
+
+void spool_close(struct spool *spool)
+{
+	if (spool == NULL)
+		return;
+	close(spool->directory_fd);
+	pthread_mutex_destroy(&spool->id_lock);
+	pthread_mutex_destroy(&spool->sync_lock);
+	pthread_cond_destroy(&spool->sync_done);
+	free(spool->directory);
+	free(spool);
+}
+
+const char *spool_directory(const struct spool *spool)
+{
+	return spool->directory;
+}
+
+/* Records that an id (maybe from an earlier run) exists, so new ids sort after it. */
+static void note_existing_id(struct spool *spool, const char *id)
+{
+	char *end;
+	uint64_t value;
+
+	if (strlen(id) != SPOOL_ID_DIGITS)
+		return;
+	errno = 0;
+	value = strtoull(id, &end, 16);
+	if (errno != 0 || *end != '\0')
+		return;
+	pthread_mutex_lock(&spool->id_lock);
+	if (value > spool->last_id)
+		spool->last_id = value;
+	pthread_mutex_unlock(&spool->id_lock);
+}
+
+void spool_new_id(struct spool *spool, char id[SPOOL_ID_SIZE])
+{
+	struct timespec now;
+	uint64_t value;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	value = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+	pthread_mutex_lock(&spool->id_lock);
+	/* Same microsecond, or the clock went backwards: stay strictly increasing. */
+	if (value <= spool->last_id)
+		value = spool->last_id + 1;
+	spool->last_id = value;
+	pthread_mutex_unlock(&spool->id_lock);
+	/* Fixed width, so string order is time order. */
+	snprintf(id, SPOOL_ID_SIZE, "%0*" PRIX64, SPOOL_ID_DIGITS, value);
+}
+
+/* Group commit of the directory fsync. Each caller, after its rename has returned, takes a
+ * ticket under the lock. Whoever finds no fsync running becomes the runner: it reads
+ * target = sync_requested, drops the lock, fsyncs, and marks every ticket <= target done.
+ * Why this is correct: a ticket <= target was taken before the runner read target, and
+ * tickets are taken only after the rename completed, so that rename completed before this
+ * fsync started, and the fsync covers it. A caller whose ticket arrives while an fsync is
+ * running (maybe started before its rename) waits for it and then runs or joins the next.
+ * A failed fsync marks its tickets failed; sync_failed_low..high is the hull of all failed
+ * ranges, which can only turn a success into a (harmless, retried) failure, never the
+ * reverse. */
+static int sync_directory(struct spool *spool)
+{
+	uint64_t ticket, target;
+	int result, error;
+
+	pthread_mutex_lock(&spool->sync_lock);
+	ticket = ++spool->sync_requested;
+	while (spool->sync_completed < ticket) {
+		if (spool->sync_running) {
+			pthread_cond_wait(&spool->sync_done, &spool->sync_lock);
+			continue;
+		}
+		spool->sync_running = true;
+		target = spool->sync_requested;
+		pthread_mutex_unlock(&spool->sync_lock);
+		result = fsync(spool->directory_fd);
+		error = errno;
+		pthread_mutex_lock(&spool->sync_lock);
+		if (result != 0) {
+			if (spool->sync_failed_high == 0)
+				spool->sync_failed_low = spool->sync_completed + 1;
+			spool->sync_failed_high = target;
+			spool->sync_failed_errno = error;
+		}
+		spool->sync_completed = target;
+		spool->sync_running = false;
+		pthread_cond_broadcast(&spool->sync_done);
+	}
+	result = 0;
+	if (spool->sync_failed_high != 0 && ticket >= spool->sync_failed_low &&
+	    ticket <= spool->sync_failed_high) {
+		error = spool->sync_failed_errno;
+		result = -1;
+	}
+	pthread_mutex_unlock(&spool->sync_lock);
+	if (result != 0)
+		errno = error;
+	return result;
+}
+
+static int write_all(int fd, const char *data, size_t length)
+{
+	while (length > 0) {
+		ssize_t written = write(fd, data, length);
+
+		if (written < 0 && errno == EINTR)
+			continue;
+		if (written < 0)
+			return -1;
+		data += written;
+		length -= (size_t)written;
+	}
+	return 0;
+}
+
+/* Creates name (which must not exist), writes data, fsyncs and closes it. On failure the
+ * file, if this call created it, is removed. Returns 0 or -1 with errno. */
+static int write_new_file(int directory_fd, const char *name, struct slice data)
+{
+	int fd, error;
+
+	fd = openat(directory_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data.data, data.length) != 0 || fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	error = errno;
+	if (fd >= 0)
+		close(fd);
+	unlinkat(directory_fd, name, 0);
+	errno = error;
+	return -1;
+}
+
+/* Unlinks first and, unless NULL, second, keeping errno: cleanup after a failure. */
+static void remove_quietly(int directory_fd, const char *first, const char *second)
+{
+	int error = errno;
+
+	unlinkat(directory_fd, first, 0);
+	if (second != NULL)
+		unlinkat(directory_fd, second, 0);
+	errno = error;
+}
+
+static int encode(const struct envelope *envelope, struct buffer *text)
+{
+	buffer_init(text, ENVELOPE_MAX_SIZE);
+	if (!id_valid(envelope->id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!envelope_encode(envelope, text)) {
+		buffer_free(text);
+		errno = EFBIG;
+		return -1;
+	}
+	return 0;
+}
+
+/* The envelope half of commit and update: temporary file, fsync, rename. The directory
+ * fsync is the caller's. On failure the temporary file is gone. */
+static int install_envelope(struct spool *spool, const char *id, struct buffer *text)
+{
+	char temporary[SPOOL_FILE_NAME_SIZE], final[SPOOL_FILE_NAME_SIZE];
+
+	file_name(temporary, id, ".env.tmp");
+	file_name(final, id, ".env");
+	if (write_new_file(spool->directory_fd, temporary, buffer_slice(text)) != 0)
+		return -1;
+	if (renameat(spool->directory_fd, temporary, spool->directory_fd, final) != 0) {
+		remove_quietly(spool->directory_fd, temporary, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int spool_commit(struct spool *spool, const struct envelope *envelope, struct slice message)
+{
+	char message_name[SPOOL_FILE_NAME_SIZE], envelope_name[SPOOL_FILE_NAME_SIZE];
+	struct buffer text;
+	int error;
+
+	if (encode(envelope, &text) != 0)
+		return -1;
+	file_name(message_name, envelope->id, ".msg");
+	file_name(envelope_name, envelope->id, ".env");
+	if (write_new_file(spool->directory_fd, message_name, message) != 0)
+		goto fail;
+	if (install_envelope(spool, envelope->id, &text) != 0) {
+		remove_quietly(spool->directory_fd, message_name, NULL);
+		goto fail;
+	}
+	if (sync_directory(spool) != 0) {
+		/* Envelope first: a message file alone is a leftover that scan removes. */
+		remove_quietly(spool->directory_fd, envelope_name, message_name);
+		goto fail;
+	}
+	buffer_free(&text);
+	return 0;
+fail:
+	error = errno;
+	buffer_free(&text);
+	errno = error;
+	return -1;
+}
+
+int spool_update(struct spool *spool, const struct envelope *envelope)
+{
+	char message_name[SPOOL_FILE_NAME_SIZE];
+	struct buffer text;
+	int result = -1, error;
+
+	if (encode(envelope, &text) != 0)
+		return -1;
+	file_name(message_name, envelope->id, ".msg");
+	/* Never create an envelope for a message that is gone. */
+	if (faccessat(spool->directory_fd, message_name, F_OK, 0) == 0 &&
+	    install_envelope(spool, envelope->id, &text) == 0)
+		result = sync_directory(spool);
+	error = errno;
+	buffer_free(&text);
+	errno = error;
+	return result;
+}
+
+int spool_remove(struct spool *spool, const char *id)
+{
+	char message_name[SPOOL_FILE_NAME_SIZE], envelope_name[SPOOL_FILE_NAME_SIZE];
+	int removed = 0;
+
+	if (!id_valid(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	file_name(message_name, id, ".msg");
+	file_name(envelope_name, id, ".env");
+	/* A missing file is what an earlier, interrupted remove leaves: carry on. */
+	if (unlinkat(spool->directory_fd, envelope_name, 0) == 0)
+		removed++;
+	else if (errno != ENOENT)
+		return -1;
+	if (unlinkat(spool->directory_fd, message_name, 0) == 0)
+		removed++;
+	else if (errno != ENOENT)
+		return -1;
+	if (removed == 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	return sync_directory(spool);
+}
+
+/* Replaces out's content with the whole file; EFBIG if it cannot fit out's maximum. */
+static int read_file(int directory_fd, const char *name, struct buffer *out)
+{
+	char chunk[SPOOL_READ_CHUNK];
+	struct stat status;
+	ssize_t got;
+	int fd, error;
+
+	fd = openat(directory_fd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &status) != 0)
+		goto fail;
+	if ((uint64_t)status.st_size > out->maximum) {
+		errno = EFBIG;
+		goto fail;
+	}
+	buffer_clear(out);
+	while ((got = read(fd, chunk, sizeof chunk)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			goto fail;
+		if (!buffer_append(out, chunk, (size_t)got)) {
+			errno = EFBIG;
+			goto fail;
+		}
+	}
+	close(fd);
+	return 0;
+fail:
+	error = errno;
+	close(fd);
+	errno = error;
+	return -1;
+}
+
+int spool_read_message(struct spool *spool, const char *id, struct buffer *out)
+{
+	char name[SPOOL_FILE_NAME_SIZE];
+
+	if (!id_valid(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	file_name(name, id, ".msg");
+	return read_file(spool->directory_fd, name, out);
+}
+
+/* Reads and decodes name; the result of decoding, or -1 with errno on a read error. */
+static int read_envelope_file(struct spool *spool, const char *name, struct envelope *envelope,
+                              enum envelope_result *result)
+{
+	struct buffer text;
+	int error;
+
+	memset(envelope, 0, sizeof *envelope);
+	buffer_init(&text, ENVELOPE_MAX_SIZE);
+	if (read_file(spool->directory_fd, name, &text) != 0) {
+		error = errno;
+		buffer_free(&text);
+		errno = error;
+		return -1;
+	}
+	*result = envelope_decode(buffer_slice(&text), envelope);
+	buffer_free(&text);
+	return 0;
+}
+
+int spool_read_envelope(struct spool *spool, const char *id, struct envelope *envelope)
+{
+	char name[SPOOL_FILE_NAME_SIZE];
+	enum envelope_result result;
+
+	memset(envelope, 0, sizeof *envelope);
+	if (!id_valid(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	file_name(name, id, ".env");
+	if (read_envelope_file(spool, name, envelope, &result) != 0)
+		return -1;
+	if (result != ENVELOPE_OK) {
+		envelope_free(envelope);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* A growable array of ids. */
+struct id_list {
+	char **ids;
+	size_t count, capacity;
+};
+
+/* What scan saw: ids of envelopes and of message files (owned), and the complete ones
+ * (borrowed from envelopes). */
+struct scan_lists {
+	struct id_list envelopes, messages, complete;
+	bool removed; /* a leftover was deleted: the directory needs an fsync */
+};
+
+static void list_add(struct id_list *list, char *id)
+{
+	if (list->count == list->capacity) {
+		list->capacity = list->capacity ? list->capacity * 2 : 64;
+		list->ids = xrealloc(list->ids, list->capacity * sizeof *list->ids);
+	}
+	list->ids[list->count++] = id;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void list_sort(struct id_list *list)
+{
+	if (list->count > 0)
+		qsort(list->ids, list->count, sizeof *list->ids, compare_ids);
+}
+
+static bool list_contains(const struct id_list *list, const char *id)
+{
+	return list->count > 0 && bsearch(&id, list->ids, list->count, sizeof *list->ids, compare_ids) != NULL;
+}
+
+/* If name is "<id><suffix>" for a valid id, a copy of that id; else NULL. */
+static char *id_with_suffix(const char *name, const char *suffix)
+{
+	size_t length = strlen(name), suffix_length = strlen(suffix);
+	char *id;
+
+	if (length <= suffix_length || strcmp(name + length - suffix_length, suffix) != 0)
+		return NULL;
+	id = xstrndup(name, length - suffix_length);
+	if (!id_valid(id)) {
+		free(id);
+		return NULL;
+	}
+	return id;
+}
+
+/* Sorts one directory entry: removes temporaries, lists envelopes and messages. */
+static int scan_entry(struct spool *spool, const char *name, struct scan_lists *lists)
+{
+	size_t length = strlen(name);
+	char *id;
+
+	if (name[0] == '.')
+		return 0;
+	if (length > 4 && strcmp(name + length - 4, ".tmp") == 0) {
+		if (unlinkat(spool->directory_fd, name, 0) != 0 && errno != ENOENT)
+			return -1;
+		lists->removed = true;
+	} else if ((id = id_with_suffix(name, ".env")) != NULL) {
+		list_add(&lists->envelopes, id);
+	} else if ((id = id_with_suffix(name, ".msg")) != NULL) {
+		list_add(&lists->messages, id);
+	}
+	return 0;
+}
+
+static int read_directory(struct spool *spool, struct scan_lists *lists)
+{
+	struct dirent *entry;
+	DIR *directory;
+	int fd, error;
+
+	/* A fresh open of the directory: its own read position, and no path lookup. */
+	fd = openat(spool->directory_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	directory = fdopendir(fd);
+	if (directory == NULL) {
+		error = errno;
+		close(fd);
+		errno = error;
+		return -1;
+	}
+	for (errno = 0; (entry = readdir(directory)) != NULL; errno = 0)
+		if (scan_entry(spool, entry->d_name, lists) != 0)
+			break;
+	error = errno;
+	closedir(directory);
+	errno = error;
+	return error ? -1 : 0;
+}
+
+/* Keeps complete envelopes that have a message; removes incomplete ones (their message
+ * goes in remove_orphan_messages). A corrupt or oversized envelope is left, unlisted, for
+ * a person to look at; so is an envelope whose message is missing. */
+static int filter_envelopes(struct spool *spool, struct scan_lists *lists)
+{
+	char name[SPOOL_FILE_NAME_SIZE];
+	struct envelope envelope;
+	enum envelope_result result;
+
+	for (size_t i = 0; i < lists->envelopes.count; i++) {
+		char *id = lists->envelopes.ids[i];
+
+		note_existing_id(spool, id);
+		file_name(name, id, ".env");
+		if (read_envelope_file(spool, name, &envelope, &result) != 0) {
+			if (errno == ENOENT || errno == EFBIG) /* gone, or too big: not ours to list */
+				continue;
+			return -1;
+		}
+		envelope_free(&envelope);
+		if (result == ENVELOPE_INCOMPLETE) {
+			if (unlinkat(spool->directory_fd, name, 0) != 0 && errno != ENOENT)
+				return -1;
+			lists->removed = true;
+		} else if (result == ENVELOPE_OK && list_contains(&lists->messages, id)) {
+			list_add(&lists->complete, id);
+		}
+	}
+	return 0;
+}
+
+/* Removes message files whose envelope is missing or was just removed as incomplete. */
+static int remove_orphan_messages(struct spool *spool, struct scan_lists *lists)
+{
+	char name[SPOOL_FILE_NAME_SIZE];
+
+	for (size_t i = 0; i < lists->messages.count; i++) {
+		const char *id = lists->messages.ids[i];
+
+		note_existing_id(spool, id);
+		if (list_contains(&lists->complete, id))
+			continue;
+		file_name(name, id, ".env");
+		if (faccessat(spool->directory_fd, name, F_OK, 0) == 0)
+			continue; /* a corrupt envelope: keep both for a person */
+		if (errno != ENOENT)
+			return -1;
+		file_name(name, id, ".msg");
+		if (unlinkat(spool->directory_fd, name, 0) != 0 && errno != ENOENT)
+			return -1;
+		lists->removed = true;
+	}
+	return 0;
+}
+
+static void free_lists(struct scan_lists *lists)
+{
+	for (size_t i = 0; i < lists->envelopes.count; i++)
+		free(lists->envelopes.ids[i]);
+	for (size_t i = 0; i < lists->messages.count; i++)
+		free(lists->messages.ids[i]);
+	free(lists->envelopes.ids);
+	free(lists->messages.ids);
+	free(lists->complete.ids);
+}
+
+int spool_scan(struct spool *spool, void (*found)(const char *id, void *context), void *context)
+{
+	struct scan_lists lists = {0};
+	int result = -1, error;
+
+	if (read_directory(spool, &lists) != 0)
+		goto done;
+	list_sort(&lists.envelopes);
+	list_sort(&lists.messages);
+	/* complete is built in envelope order, so it is sorted too. */
+	if (filter_envelopes(spool, &lists) != 0 || remove_orphan_messages(spool, &lists) != 0)
+		goto done;
+	if (lists.removed && sync_directory(spool) != 0)
+		goto done;
+	if (lists.complete.count > INT_MAX) {
+		errno = EOVERFLOW;
+		goto done;
+	}
+	for (size_t i = 0; i < lists.complete.count; i++)
+		found(lists.complete.ids[i], context);
+	result = (int)lists.complete.count;
+done:
+	error = errno;
+	free_lists(&lists);
+	errno = error;
+	return result;
+}

@@ -1,0 +1,335 @@
+/* Unit tests for deliver/maildir.c: creating the Maildir, the exact bytes written (golden),
+ * CRLF-to-LF conversion across write-chunk boundaries, not delivering twice (new/ or cur/),
+ * replacing a stale tmp/ file, and failures that leave nothing behind. */
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "deliver/maildir.h"
+#include "util/buffer.h"
+#include "util/xalloc.h"
+
+#define MESSAGE "Subject: hello\r\nTo: <bob@example.org>\r\n\r\nline one\r\n.line two\r\n\r\n"
+#define GOLDEN                                                                                   \
+	"Return-Path: <alice@example.org>\n"                                                     \
+	"Subject: hello\nTo: <bob@example.org>\n\nline one\n.line two\n\n"
+
+static char *make_temporary_directory(void)
+{
+	char template[] = "/tmp/tern-test-maildir-XXXXXX";
+
+	if (mkdtemp(template) == NULL) {
+		perror("mkdtemp");
+		exit(2);
+	}
+	return xstrdup(template);
+}
+
+static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *walk)
+{
+	return remove(path);
+}
+
+static void remove_tree(char *directory)
+{
+	nftw(directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(directory);
+}
+
+/* The whole content of directory/name as a NUL-terminated string, or NULL. */
+static char *read_whole(const char *directory, const char *name)
+{
+	char *path = xasprintf("%s/%s", directory, name);
+	FILE *file = fopen(path, "rb");
+	struct buffer text;
+	char chunk[4096];
+	size_t got;
+	char *content;
+
+	free(path);
+	if (file == NULL)
+		return NULL;
+	buffer_init(&text, 64 * 1024 * 1024);
+	while ((got = fread(chunk, 1, sizeof chunk, file)) > 0)
+		buffer_append(&text, chunk, got);
+	fclose(file);
+	content = slice_to_string(buffer_slice(&text));
+	buffer_free(&text);
+	return content;
+}
+
+static void write_file(const char *directory, const char *name, const char *content)
+{
+	char *path = xasprintf("%s/%s", directory, name);
+	FILE *file = fopen(path, "w");
+
+	if (file == NULL || fputs(content, file) < 0 || fclose(file) != 0) {
+		perror(path);
+		exit(2);
+	}
+	free(path);
+}
+
+static int count_entries(const char *directory, const char *sub)
+{
+	char *path = xasprintf("%s/%s", directory, sub);
+	DIR *handle = opendir(path);
+	struct dirent *entry;
+	int count = 0;
+
+	free(path);
+	if (handle == NULL)
+		return -1;
+	while ((entry = readdir(handle)) != NULL)
+		if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
+			count++;
+	closedir(handle);
+	return count;
+}
+
+static bool is_private_directory(const char *directory, const char *sub)
+{
+	char *path = xasprintf("%s/%s", directory, sub);
+	struct stat status;
+	bool ok = stat(path, &status) == 0 && S_ISDIR(status.st_mode) && (status.st_mode & 0777) == 0700;
+
+	free(path);
+	return ok;
+}
+
+static enum maildir_result deliver(const char *path, const char *unique_name, const char *message)
+{
+	return maildir_deliver(path, unique_name, "alice@example.org", slice_from_string(message));
+}
+
+static void test_delivery_creates_maildir_and_writes_golden(void)
+{
+	char *top = make_temporary_directory();
+	char *path = xasprintf("%s/home/bob/Maildir", top);
+	char *content;
+	struct stat status;
+	char *file;
+
+	CHECK_INT(deliver(path, "Q1.bob", MESSAGE), MAILDIR_DELIVERED);
+	CHECK(is_private_directory(path, "."));
+	CHECK(is_private_directory(path, "tmp"));
+	CHECK(is_private_directory(path, "new"));
+	CHECK(is_private_directory(path, "cur"));
+	CHECK(is_private_directory(top, "home/bob"));
+	content = read_whole(path, "new/Q1.bob");
+	CHECK_STR(content, GOLDEN);
+	free(content);
+	file = xasprintf("%s/new/Q1.bob", path);
+	CHECK(stat(file, &status) == 0 && (status.st_mode & 0777) == 0600);
+	free(file);
+	CHECK_INT(count_entries(path, "tmp"), 0);
+	CHECK_INT(count_entries(path, "cur"), 0);
+	free(path);
+	remove_tree(top);
+}
+
+static void test_null_return_path(void)
+{
+	char *top = make_temporary_directory();
+	char *content;
+
+	CHECK_INT(maildir_deliver(top, "Q2.bob", "", slice_from_string("Subject: bounce\r\n\r\nx\r\n")),
+	          MAILDIR_DELIVERED);
+	content = read_whole(top, "new/Q2.bob");
+	CHECK_STR(content, "Return-Path: <>\nSubject: bounce\n\nx\n");
+	free(content);
+	remove_tree(top);
+}
+
+/* What the file must hold: the Return-Path line and message with each CRLF as LF. */
+static char *expected_content(const char *message)
+{
+	size_t length = strlen(message), used;
+	char *out = xmalloc(length + 64);
+
+	used = (size_t)sprintf(out, "Return-Path: <alice@example.org>\n");
+	for (size_t i = 0; i < length; i++)
+		if (!(message[i] == '\r' && message[i + 1] == '\n'))
+			out[used++] = message[i];
+	out[used] = '\0';
+	return out;
+}
+
+/* Puts CRLFs just before, at and after every power-of-two output size from 4 KiB to
+ * 1 MiB, so whatever the write chunk size is, a CRLF straddles a chunk boundary. */
+static void test_crlf_across_chunk_boundaries(void)
+{
+	char *top = make_temporary_directory();
+	size_t header = strlen("Return-Path: <alice@example.org>\n");
+	int wrong = 0, count = 0;
+
+	for (size_t boundary = 4096; boundary <= 1024 * 1024; boundary *= 2) {
+		for (size_t shift = 0; shift < 6; shift++) {
+			size_t pad = boundary - header - 3 + shift; /* first CR at boundary-3+shift */
+			char *message = xmalloc(pad + 64), *name, *file, *content, *expected;
+
+			memcpy(message, "X-Pad: ", 7);
+			memset(message + 7, 'a', pad - 7);
+			strcpy(message + pad, "\r\n\r\n\r\nbody\r\n");
+			name = xasprintf("B%zuS%zu", boundary, shift);
+			CHECK_INT(deliver(top, name, message), MAILDIR_DELIVERED);
+			file = xasprintf("new/%s", name);
+			content = read_whole(top, file);
+			expected = expected_content(message);
+			wrong += content == NULL || strcmp(content, expected) != 0;
+			count++;
+			free(message);
+			free(name);
+			free(file);
+			free(content);
+			free(expected);
+		}
+	}
+	CHECK_INT(wrong, 0);
+	CHECK_INT(count_entries(top, "new"), count);
+	remove_tree(top);
+}
+
+static void test_second_delivery_is_already_delivered(void)
+{
+	char *top = make_temporary_directory();
+	char *content;
+
+	CHECK_INT(deliver(top, "Q3.bob", MESSAGE), MAILDIR_DELIVERED);
+	CHECK_INT(deliver(top, "Q3.bob", "Subject: different\r\n\r\n"), MAILDIR_ALREADY_DELIVERED);
+	content = read_whole(top, "new/Q3.bob");
+	CHECK_STR(content, GOLDEN);
+	free(content);
+	CHECK_INT(count_entries(top, "new"), 1);
+	CHECK_INT(count_entries(top, "tmp"), 0);
+	remove_tree(top);
+}
+
+static void test_moved_to_cur_is_already_delivered(void)
+{
+	char *top = make_temporary_directory();
+	char *from = xasprintf("%s/new/Q4.bob", top), *to = xasprintf("%s/cur/Q4.bob:2,S", top);
+
+	CHECK_INT(deliver(top, "Q4.bob", MESSAGE), MAILDIR_DELIVERED);
+	CHECK_INT(rename(from, to), 0);
+	CHECK_INT(deliver(top, "Q4.bob", MESSAGE), MAILDIR_ALREADY_DELIVERED);
+	CHECK_INT(count_entries(top, "new"), 0);
+	/* A reader may also move it to cur/ without flags. */
+	write_file(top, "cur/Q5.bob", "Subject: read\n\n");
+	CHECK_INT(deliver(top, "Q5.bob", MESSAGE), MAILDIR_ALREADY_DELIVERED);
+	CHECK_INT(count_entries(top, "new"), 0);
+	free(from);
+	free(to);
+	remove_tree(top);
+}
+
+static void test_name_prefix_is_not_a_match(void)
+{
+	char *top = make_temporary_directory();
+
+	CHECK_INT(deliver(top, "Q6.bob", MESSAGE), MAILDIR_DELIVERED);
+	write_file(top, "cur/Q7.bobby:2,S", "Subject: other\n\n");
+	write_file(top, "cur/Q7.bo:2,S", "Subject: other\n\n");
+	CHECK_INT(deliver(top, "Q7.bob", MESSAGE), MAILDIR_DELIVERED);
+	CHECK_INT(count_entries(top, "new"), 2);
+	remove_tree(top);
+}
+
+static void test_stale_temporary_file_is_replaced(void)
+{
+	char *top = make_temporary_directory();
+	char *content;
+
+	CHECK_INT(deliver(top, "Q8.bob", MESSAGE), MAILDIR_DELIVERED);
+	write_file(top, "tmp/Q9.bob", "half a message from a crashed attempt");
+	CHECK_INT(deliver(top, "Q9.bob", MESSAGE), MAILDIR_DELIVERED);
+	content = read_whole(top, "new/Q9.bob");
+	CHECK_STR(content, GOLDEN);
+	free(content);
+	CHECK_INT(count_entries(top, "tmp"), 0);
+	remove_tree(top);
+}
+
+static void test_unwritable_path_fails(void)
+{
+	char *top = make_temporary_directory();
+	char *path = xasprintf("%s/file/Maildir", top);
+
+	/* Tests run as root, which ignores permissions; a file in the way stops root too. */
+	write_file(top, "file", "not a directory");
+	errno = 0;
+	CHECK_INT(deliver(path, "Q10.bob", MESSAGE), MAILDIR_FAILED);
+	CHECK_INT(errno, ENOTDIR);
+	errno = 0;
+	CHECK_INT(deliver("/proc/self/Maildir", "Q10.bob", MESSAGE), MAILDIR_FAILED);
+	CHECK(errno != 0);
+	free(path);
+	remove_tree(top);
+}
+
+static void test_full_disk_leaves_nothing(void)
+{
+	char *top = make_temporary_directory();
+	struct rlimit saved, small = {4096, 4096};
+	size_t length = 100000;
+	char *message = xmalloc(length + 1);
+	enum maildir_result result;
+	int error;
+
+	/* RLIMIT_FSIZE binds root too: writes past it fail with EFBIG, like a full disk. */
+	memset(message, 'x', length);
+	memcpy(message + length - 2, "\r\n", 3);
+	getrlimit(RLIMIT_FSIZE, &saved);
+	small.rlim_max = saved.rlim_max;
+	signal(SIGXFSZ, SIG_IGN);
+	setrlimit(RLIMIT_FSIZE, &small);
+	result = deliver(top, "Q11.bob", message);
+	error = errno;
+	setrlimit(RLIMIT_FSIZE, &saved);
+	signal(SIGXFSZ, SIG_DFL);
+	CHECK_INT(result, MAILDIR_FAILED);
+	CHECK_INT(error, EFBIG);
+	CHECK_INT(count_entries(top, "tmp"), 0);
+	CHECK_INT(count_entries(top, "new"), 0);
+	free(message);
+	remove_tree(top);
+}
+
+static void test_unsafe_names_are_refused(void)
+{
+	char *top = make_temporary_directory();
+	const char *names[] = {"", ".", "..", "a/b", "Q12:2,S"};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		errno = 0;
+		CHECK_INT(deliver(top, names[i], MESSAGE), MAILDIR_FAILED);
+		CHECK_INT(errno, EINVAL);
+	}
+	errno = 0;
+	CHECK_INT(maildir_deliver(top, "Q12", "a@b\r\nX-Injected: 1", slice_from_string(MESSAGE)), MAILDIR_FAILED);
+	CHECK_INT(errno, EINVAL);
+	remove_tree(top);
+}
+
+int main(void)
+{
+	RUN(test_delivery_creates_maildir_and_writes_golden);
+	RUN(test_null_return_path);
+	RUN(test_crlf_across_chunk_boundaries);
+	RUN(test_second_delivery_is_already_delivered);
+	RUN(test_moved_to_cur_is_already_delivered);
+	RUN(test_name_prefix_is_not_a_match);
+	RUN(test_stale_temporary_file_is_replaced);
+	RUN(test_unwritable_path_fails);
+	RUN(test_full_disk_leaves_nothing);
+	RUN(test_unsafe_names_are_refused);
+	return check_summary("test_maildir");
+}
