@@ -22,18 +22,19 @@ OUT := build/$(MODE)
 CFLAGS_ALL = $(BASE_CFLAGS) $(MODE_CFLAGS) $(CFLAGS)
 
 # The util modules that pure code may use (workpool.c needs libevent, so it is not one).
-UTIL_SOURCES := src/util/buffer.c src/util/xalloc.c src/util/log.c
+UTIL_SOURCES := src/util/buffer.c src/util/xalloc.c src/util/log.c src/util/files.c
 LIBRARY_SOURCES := $(filter-out src/cmd/%,$(wildcard src/*/*.c))
 objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
 # so the link line proves the module depends on nothing else.
-UNIT_TESTS := buffer address command data_decoder config envelope spool maildir
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir
 unit_buffer :=
+unit_files :=
 unit_address := src/smtp/address.c
 unit_command := src/smtp/command.c src/smtp/address.c
 unit_data_decoder := src/smtp/data_decoder.c
-unit_config := src/conf/config.c src/conf/config_directives.c src/conf/config_values.c src/conf/config_lexer.c src/conf/users_file.c src/conf/aliases_file.c src/smtp/address.c
+unit_config := src/conf/config.c src/conf/config_directives.c src/conf/config_values.c src/conf/config_lexer.c src/conf/users_file.c src/conf/aliases_file.c src/conf/domain_file.c src/smtp/address.c
 unit_envelope := src/queue/envelope.c
 unit_spool := src/queue/spool.c src/queue/envelope.c
 unit_maildir := src/deliver/maildir.c
@@ -92,7 +93,7 @@ integration: $(OUT)/ternd
 define FUZZ_RULE
 build/fuzz/fuzz_$(1): fuzz/fuzz_$(1).c $(UTIL_SOURCES) $(fuzz_$(1))
 	@mkdir -p build/fuzz
-	clang -std=c11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined -o $$@ $$^
+	clang -std=c11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $$@ $$^
 endef
 $(foreach f,$(FUZZERS),$(eval $(call FUZZ_RULE,$(f))))
 
@@ -100,6 +101,10 @@ fuzz: deps $(foreach f,$(FUZZERS),build/fuzz/fuzz_$(f))
 	@set -e; for f in $(FUZZERS); do mkdir -p build/fuzz-corpus/$$f; \
 		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 			build/fuzz-corpus/$$f fuzz/corpus/$$f; done
+
+# Side-by-side with a private Postfix on loopback; not part of check.
+bench: deps
+	bench/acceptance.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -16,6 +16,7 @@
 #include "queue/scheduler.h"
 #include "queue/spool.h"
 #include "util/log.h"
+#include "util/privilege.h"
 #include "util/workpool.h"
 
 #define WORKER_THREADS 16     /* mostly blocked in fsync: many let the journal batch commits */
@@ -112,6 +113,24 @@ static void on_signal(evutil_socket_t signal_number, short events, void *context
 		begin_shutdown(context);
 }
 
+/* Once bound: run as the configured user, or say loudly that we stay root. */
+static int drop_privileges(const struct config *config)
+{
+	const char *keep_owned[] = {config->spool_directory, NULL};
+
+	if (config->user == NULL) {
+		if (geteuid() == 0)
+			log_warning("running as root: add `user NAME` to the config to run unprivileged");
+		return 0;
+	}
+	if (privilege_drop(config->user, keep_owned) != 0) {
+		log_error("cannot run as user %s: %s", config->user, strerror(errno));
+		return -1;
+	}
+	log_info("running as user %s", config->user);
+	return 0;
+}
+
 static int serve(struct daemon_state *state)
 {
 	const struct config *config = config_current();
@@ -132,6 +151,8 @@ static int serve(struct daemon_state *state)
 	                                            .scheduler = state->scheduler};
 	state->server = server_create(&state->services, config);
 	if (state->server == NULL)
+		return 1;
+	if (drop_privileges(config) != 0)
 		return 1;
 	found = scheduler_load(state->scheduler);
 	log_info("started hostname=%s spool=%s queued=%d", config->hostname, config->spool_directory, found);

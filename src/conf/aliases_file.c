@@ -3,15 +3,17 @@
  * addresses (RFC 5321 §4.1.2 Mailbox); each error names the line the target is on.
  * It does not support "|command", "/file" or ":include:" targets (tern never runs a shell or
  * writes files for an alias), does not expand aliases, and does not detect alias loops
- * (expansion caps its depth). It does not read files. */
+ * (expansion caps its depth). It does not read files. Line splitting, problem reports and
+ * finding repeated names are domain_file.c's; name rules are users_file_name_problem's. */
 #include "conf/aliases_file.h"
 
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "conf/domain_file.h"
 #include "conf/users_file.h"
 #include "smtp/address.h"
 #include "util/log.h"
@@ -22,18 +24,15 @@
 
 struct entry {
 	struct config_alias alias;
-	unsigned line;
-	unsigned first_line; /* of an earlier alias with the same name, or 0 */
+	struct domain_file_name key; /* its name and line, for finding repeats */
 	unsigned *target_lines;
 	bool *target_is_local;
 };
 
 struct parse {
-	const char *file_name;
-	struct buffer *errors;
+	struct domain_file_errors errors;
 	struct entry *entries;
 	size_t count;
-	bool failed;
 	bool in_entry;       /* continuation lines belong to entries[count - 1] */
 	bool skipping;       /* the current alias line was bad: ignore its continuation lines */
 	bool comma_pending;  /* a ',' with no target after it yet */
@@ -44,47 +43,9 @@ struct parse {
 	unsigned target_line;
 };
 
-static void report(struct parse *parse, unsigned line, const char *format, ...) __attribute__((format(printf, 3, 4)));
-
-static void report(struct parse *parse, unsigned line, const char *format, ...)
-{
-	va_list arguments;
-	char message[2 * LOG_QUOTED_SIZE + 200];
-
-	va_start(arguments, format);
-	vsnprintf(message, sizeof message, format, arguments);
-	va_end(arguments);
-	buffer_printf(parse->errors, "%s:%u: %s\n", parse->file_name, line, message);
-	parse->failed = true;
-}
-
 static char *quote(char out[LOG_QUOTED_SIZE], const char *text) { return log_quote(out, text, strlen(text)); }
 
-/* Takes the next line (without its LF or CRLF) off *rest; false when none is left. */
-static bool next_line(struct slice *rest, struct slice *line)
-{
-	long newline = slice_find_byte(*rest, '\n');
-	size_t length = newline < 0 ? rest->length : (size_t)newline;
-
-	if (rest->length == 0)
-		return false;
-	*line = slice_sub(*rest, 0, length);
-	if (newline >= 0 && length > 0 && line->data[length - 1] == '\r')
-		line->length--;
-	*rest = slice_skip(*rest, newline < 0 ? length : length + 1);
-	return true;
-}
-
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-static bool is_blank_or_comment(struct slice line)
-{
-	size_t i = 0;
-
-	while (i < line.length && is_blank(line.data[i]))
-		i++;
-	return i == line.length || line.data[i] == '#';
-}
 
 /* Why a target is refused, or NULL; *is_local tells a local name from an address. */
 static const char *target_problem(char *target, bool *is_local)
@@ -143,7 +104,8 @@ static void finish_target(struct parse *parse, bool by_comma)
 		target->length--;
 	if (target->length == 0) {
 		if (by_comma && (parse->comma_pending || parse->entries[parse->count - 1].alias.target_count == 0)) {
-			report(parse, parse->target_line, "empty target (a ',' with nothing before it)");
+			domain_file_report(&parse->errors, parse->target_line,
+			                   "empty target (a ',' with nothing before it)");
 			parse->target_failed = true;
 		}
 		parse->comma_pending |= by_comma;
@@ -152,7 +114,8 @@ static void finish_target(struct parse *parse, bool by_comma)
 	target->data[target->length] = '\0';
 	parse->comma_pending = by_comma;
 	if ((problem = target_problem(target->data, &is_local)) != NULL) {
-		report(parse, parse->target_line, "bad target %s: %s", quote(quoted, target->data), problem);
+		domain_file_report(&parse->errors, parse->target_line, "bad target %s: %s", quote(quoted, target->data),
+		                   problem);
 		parse->target_failed = true;
 	} else {
 		add_target(parse, slice_to_string(buffer_slice(target)), parse->target_line, is_local);
@@ -176,7 +139,7 @@ static void collect(struct parse *parse, struct slice segment, size_t *i, unsign
 		parse->in_quotes = !parse->in_quotes;
 	}
 	if (!buffer_append(&parse->target, &c, 1)) {
-		report(parse, line, "target longer than %u bytes", TARGET_MAX);
+		domain_file_report(&parse->errors, line, "target longer than %u bytes", TARGET_MAX);
 		parse->skipping = true;
 	}
 }
@@ -194,7 +157,7 @@ static void parse_targets(struct parse *parse, struct slice segment, unsigned li
 	if (parse->skipping)
 		return;
 	if (parse->in_quotes) {
-		report(parse, line, "unterminated quoted string in target");
+		domain_file_report(&parse->errors, line, "unterminated quoted string in target");
 		parse->target_failed = true;
 		parse->in_quotes = false;
 		buffer_clear(&parse->target);
@@ -212,7 +175,8 @@ static void finish_entry(struct parse *parse)
 		return;
 	entry = &parse->entries[parse->count - 1];
 	if (entry->alias.target_count == 0 && !parse->target_failed)
-		report(parse, entry->line, "alias %s has no targets", quote(quoted, entry->alias.name));
+		domain_file_report(&parse->errors, entry->key.line, "alias %s has no targets",
+		                   quote(quoted, entry->alias.name));
 }
 
 static void start_entry(struct parse *parse, struct slice line, unsigned number)
@@ -230,12 +194,13 @@ static void start_entry(struct parse *parse, struct slice line, unsigned number)
 	parse->target_failed = false;
 	buffer_clear(&parse->target);
 	if (colon < 0) {
-		report(parse, number, "missing ':' (expected name: target, ...)");
+		domain_file_report(&parse->errors, number, "missing ':' (expected name: target, ...)");
 		parse->lost_alias = true;
 		return;
 	}
 	if ((problem = users_file_name_problem(name)) != NULL) {
-		report(parse, number, "bad alias name %s: %s", log_quote(quoted, name.data, name.length), problem);
+		domain_file_report(&parse->errors, number, "bad alias name %s: %s",
+		                   log_quote(quoted, name.data, name.length), problem);
 		parse->lost_alias = true;
 		return;
 	}
@@ -244,42 +209,23 @@ static void start_entry(struct parse *parse, struct slice line, unsigned number)
 	entry = &parse->entries[parse->count++];
 	memset(entry, 0, sizeof *entry);
 	entry->alias.name = users_file_lower_case(name);
-	entry->line = number;
+	entry->key = (struct domain_file_name){entry->alias.name, number, parse->count - 1, 0};
 	parse_targets(parse, slice_skip(line, (size_t)colon + 1), number);
 }
 
-static void parse_line(struct parse *parse, struct slice line, unsigned number)
+static void parse_line(struct slice line, unsigned number, void *context)
 {
+	struct parse *parse = context;
+
 	if (!is_blank(line.data[0])) {
 		finish_entry(parse);
 		start_entry(parse, line, number);
 	} else if (!parse->in_entry) {
-		report(parse, number, "continuation line (starting with whitespace) without an alias before it");
+		domain_file_report(&parse->errors, number,
+		                   "continuation line (starting with whitespace) without an alias before it");
 	} else if (!parse->skipping) {
 		parse_targets(parse, line, number);
 	}
-}
-
-static int compare_entries(const void *a, const void *b)
-{
-	const struct entry *const *x = a, *const *y = b;
-	int order = strcmp((*x)->alias.name, (*y)->alias.name);
-
-	return order ? order : ((*x)->line > (*y)->line) - ((*x)->line < (*y)->line);
-}
-
-/* Returns the entries sorted by name; marks each repeated name with the line of its first use. */
-static struct entry **sort_and_mark_duplicates(struct parse *parse)
-{
-	struct entry **sorted = xcalloc(parse->count, sizeof *sorted);
-
-	for (size_t i = 0; i < parse->count; i++)
-		sorted[i] = &parse->entries[i];
-	qsort(sorted, parse->count, sizeof *sorted, compare_entries);
-	for (size_t i = 1; i < parse->count; i++)
-		if (strcmp(sorted[i]->alias.name, sorted[i - 1]->alias.name) == 0)
-			sorted[i]->first_line = sorted[i - 1]->first_line ? sorted[i - 1]->first_line : sorted[i - 1]->line;
-	return sorted;
 }
 
 static void check_names(struct parse *parse, const struct config_user *users, size_t user_count)
@@ -287,23 +233,23 @@ static void check_names(struct parse *parse, const struct config_user *users, si
 	char quoted[LOG_QUOTED_SIZE];
 
 	for (size_t i = 0; i < parse->count; i++) {
-		const struct entry *entry = &parse->entries[i];
-		const char *name = entry->alias.name;
-		if (entry->first_line != 0)
-			report(parse, entry->line, "duplicate alias %s (first at line %u)", quote(quoted, name),
-			       entry->first_line);
-		else if (users_file_find(users, user_count, slice_from_string(name)) != NULL)
-			report(parse, entry->line, "alias %s has the same name as a user", quote(quoted, name));
+		const struct domain_file_name *key = &parse->entries[i].key;
+		if (key->first_line != 0)
+			domain_file_report(&parse->errors, key->line, "duplicate alias %s (first at line %u)",
+			                   quote(quoted, key->name), key->first_line);
+		else if (users_file_find(users, user_count, slice_from_string(key->name)) != NULL)
+			domain_file_report(&parse->errors, key->line, "alias %s has the same name as a user",
+			                   quote(quoted, key->name));
 	}
 }
 
-static bool is_alias(struct entry **sorted, size_t count, const char *name)
+static bool is_alias(struct domain_file_name **sorted, size_t count, const char *name)
 {
 	size_t low = 0, high = count;
 
 	while (low < high) {
 		size_t middle = low + (high - low) / 2;
-		int order = strcmp(name, sorted[middle]->alias.name);
+		int order = strcmp(name, sorted[middle]->name);
 		if (order == 0)
 			return true;
 		if (order < 0)
@@ -315,8 +261,8 @@ static bool is_alias(struct entry **sorted, size_t count, const char *name)
 }
 
 /* Every local-name target must lead somewhere in this domain. */
-static void check_target_names(struct parse *parse, struct entry **sorted, const struct config_user *users,
-                               size_t user_count)
+static void check_target_names(struct parse *parse, struct domain_file_name **sorted,
+                               const struct config_user *users, size_t user_count)
 {
 	char quoted_target[LOG_QUOTED_SIZE], quoted_alias[LOG_QUOTED_SIZE];
 
@@ -327,8 +273,9 @@ static void check_target_names(struct parse *parse, struct entry **sorted, const
 			if (!entry->target_is_local[t] || is_alias(sorted, parse->count, target) ||
 			    users_file_find(users, user_count, slice_from_string(target)) != NULL)
 				continue;
-			report(parse, entry->target_lines[t], "target %s of alias %s is neither a user nor an alias",
-			       quote(quoted_target, target), quote(quoted_alias, entry->alias.name));
+			domain_file_report(&parse->errors, entry->target_lines[t],
+			                   "target %s of alias %s is neither a user nor an alias",
+			                   quote(quoted_target, target), quote(quoted_alias, entry->alias.name));
 		}
 	}
 }
@@ -342,13 +289,13 @@ static void free_alias(struct config_alias *alias)
 }
 
 /* Hands the aliases over in sorted order on success; frees them on failure. */
-static struct config_alias *finish(struct parse *parse, struct entry **sorted)
+static struct config_alias *finish(struct parse *parse, struct domain_file_name **sorted)
 {
-	struct config_alias *aliases = parse->failed ? NULL : xcalloc(parse->count, sizeof *aliases);
+	struct config_alias *aliases = parse->errors.failed ? NULL : xcalloc(parse->count, sizeof *aliases);
 
 	for (size_t i = 0; i < parse->count; i++) {
 		if (aliases != NULL)
-			aliases[i] = sorted[i]->alias;
+			aliases[i] = parse->entries[sorted[i]->entry].alias;
 		else
 			free_alias(&parse->entries[i].alias);
 		free(parse->entries[i].target_lines);
@@ -365,25 +312,18 @@ bool aliases_file_parse(const char *file_name, struct slice text, const struct c
                         size_t *alias_count, struct buffer *errors)
 {
 	struct parse parse;
-	struct entry **sorted;
-	struct slice line;
-	unsigned number = 0;
+	struct domain_file_name **sorted;
 
 	memset(&parse, 0, sizeof parse);
-	parse.file_name = file_name;
-	parse.errors = errors;
+	parse.errors = (struct domain_file_errors){file_name, errors, false};
 	buffer_init(&parse.target, TARGET_MAX);
-	while (next_line(&text, &line)) {
-		number++;
-		if (!is_blank_or_comment(line))
-			parse_line(&parse, line, number);
-	}
+	domain_file_parse_lines(text, parse_line, &parse);
 	finish_entry(&parse);
-	sorted = sort_and_mark_duplicates(&parse);
+	sorted = domain_file_sort_names(parse.entries, parse.count, sizeof *parse.entries, offsetof(struct entry, key));
 	check_names(&parse, users, user_count);
 	if (check_local_targets && !parse.lost_alias)
 		check_target_names(&parse, sorted, users, user_count);
-	*alias_count = parse.failed ? 0 : parse.count;
+	*alias_count = parse.errors.failed ? 0 : parse.count;
 	*aliases = finish(&parse, sorted);
 	return *aliases != NULL;
 }

@@ -333,6 +333,7 @@ void config_free(struct config *config)
 	free(config->listeners);
 	free(config->trusted);
 	free(config->spool_directory);
+	free(config->user);
 	free(config->hostname);
 	free(config->path);
 	free(config);

@@ -2,6 +2,7 @@
  * Grammar (one statement per line, '#' comments, "quoted strings", blocks in braces):
  *   hostname NAME
  *   spool PATH
+ *   user NAME                    (started as root: run as this system user once bound)
  *   listen ADDRESS:PORT smtp|submission|submissions     (IPv6 as [::1]:25)
  *   trusted CIDR...                                      (clients that may relay)
  *   max-message-size SIZE        (bytes, or with K/M/G suffix; default 25M)
@@ -67,6 +68,7 @@ struct config {
 	char *path;              /* the file it came from; owned */
 	char *hostname;
 	char *spool_directory;   /* absolute */
+	char *user;              /* system user to run as after binding, or NULL */
 	struct config_listener *listeners;
 	size_t listener_count;
 	struct config_network *trusted;

@@ -3,6 +3,7 @@
  * and store them in the config being built. Repeats of one-time directives are errors.
  * It does not read tokens, track braces or load the users and aliases files: config.c does. */
 #include <limits.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,18 @@ static void handle_spool(struct config_parser *parser, const struct config_state
 	}
 	free(parser->config->spool_directory);
 	parser->config->spool_directory = config_resolve_path(parser, statement->words[1]);
+}
+
+static void handle_user(struct config_parser *parser, const struct config_statement *statement)
+{
+	char quoted[LOG_QUOTED_SIZE];
+
+	/* Checked here so that `ternd -n` finds a typo before a start-up as root does. */
+	if (getpwnam(statement->words[1]) == NULL) {
+		config_report(parser, statement->line, "user: no such system user %s", quote(quoted, statement->words[1]));
+		return;
+	}
+	parser->config->user = xstrdup(statement->words[1]);
 }
 
 static bool parse_role(const char *text, enum listener_role *role)
@@ -227,6 +240,7 @@ static const struct directive top_directives[] = {
 	{.name = "hostname", .usage = "hostname NAME", .minimum = 1, .maximum = 1, .once = true, .required = true,
 	 .handle = handle_hostname},
 	{.name = "spool", .usage = "spool PATH", .minimum = 1, .maximum = 1, .once = true, .handle = handle_spool},
+	{.name = "user", .usage = "user NAME", .minimum = 1, .maximum = 1, .once = true, .handle = handle_user},
 	{.name = "listen", .usage = "listen ADDRESS:PORT smtp|submission|submissions", .minimum = 2, .maximum = 2,
 	 .required = true, .handle = handle_listen},
 	{.name = "trusted", .usage = "trusted CIDR...", .minimum = 1, .maximum = MANY, .handle = handle_trusted},

@@ -1,55 +1,30 @@
 /* users_file: the users file of a domain, "name:crypt-hash" per line, as crypt(3) hashes come
  * out of mkpasswd. Names are local parts (RFC 5321 §4.1.2 Dot-string, UTF-8 per RFC 6531 §3.3),
  * stored lower-cased; duplicates are errors, reported at the later line.
- * It does not read files, check that hashes are ones crypt(3) knows, or check permissions. */
+ * It does not read files, check that hashes are ones crypt(3) knows, or check permissions; line
+ * splitting, problem reports and finding repeated names are domain_file.c's. */
 #include "conf/users_file.h"
 
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/domain_file.h"
 #include "smtp/address.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
 struct entry {
 	struct config_user user;
-	unsigned line;
-	unsigned first_line; /* of an earlier entry with the same name, or 0 */
+	struct domain_file_name key; /* its name and line, for finding repeats */
 };
 
 struct parse {
-	const char *file_name;
-	struct buffer *errors;
+	struct domain_file_errors errors;
 	struct entry *entries;
 	size_t count;
-	bool failed;
 };
-
-/* Takes the next line (without its LF or CRLF) off *rest; false when none is left. */
-static bool next_line(struct slice *rest, struct slice *line)
-{
-	long newline = slice_find_byte(*rest, '\n');
-	size_t length = newline < 0 ? rest->length : (size_t)newline;
-
-	if (rest->length == 0)
-		return false;
-	*line = slice_sub(*rest, 0, length);
-	if (newline >= 0 && length > 0 && line->data[length - 1] == '\r')
-		line->length--;
-	*rest = slice_skip(*rest, newline < 0 ? length : length + 1);
-	return true;
-}
-
-static bool is_blank_or_comment(struct slice line)
-{
-	size_t i = 0;
-
-	while (i < line.length && (line.data[i] == ' ' || line.data[i] == '\t'))
-		i++;
-	return i == line.length || line.data[i] == '#';
-}
 
 static bool is_atext(unsigned char c)
 {
@@ -102,21 +77,6 @@ const char *users_file_name_problem(struct slice name)
 	}
 }
 
-static void report(struct parse *parse, unsigned line, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void report(struct parse *parse, unsigned line, const char *format, ...)
-{
-	va_list arguments;
-	char message[LOG_QUOTED_SIZE + 200];
-
-	va_start(arguments, format);
-	vsnprintf(message, sizeof message, format, arguments);
-	va_end(arguments);
-	buffer_printf(parse->errors, "%s:%u: %s\n", parse->file_name, line, message);
-	parse->failed = true;
-}
-
 char *users_file_lower_case(struct slice name)
 {
 	char *copy = slice_to_string(name);
@@ -149,56 +109,35 @@ static void add_entry(struct parse *parse, struct slice name, struct slice hash,
 	entry = &parse->entries[parse->count++];
 	entry->user.name = users_file_lower_case(name);
 	entry->user.hash = slice_to_string(hash);
-	entry->line = number;
-	entry->first_line = 0;
+	entry->key = (struct domain_file_name){entry->user.name, number, parse->count - 1, 0};
 }
 
 /* One "name:hash" line. The line itself is never quoted in a message: it may hold a hash. */
-static void parse_line(struct parse *parse, struct slice line, unsigned number)
+static void parse_line(struct slice line, unsigned number, void *context)
 {
+	struct parse *parse = context;
 	long colon = slice_find_byte(line, ':');
 	struct slice name, hash;
 	const char *problem;
 	char quoted[LOG_QUOTED_SIZE];
 
 	if (colon < 0) {
-		report(parse, number, "missing ':' (expected name:crypt-hash)");
+		domain_file_report(&parse->errors, number, "missing ':' (expected name:crypt-hash)");
 		return;
 	}
 	name = slice_sub(line, 0, (size_t)colon);
 	hash = slice_skip(line, (size_t)colon + 1);
 	if ((problem = users_file_name_problem(name)) != NULL) {
-		report(parse, number, "bad user name %s: %s", log_quote(quoted, name.data, name.length), problem);
+		domain_file_report(&parse->errors, number, "bad user name %s: %s",
+		                   log_quote(quoted, name.data, name.length), problem);
 		return;
 	}
 	if ((problem = hash_problem(hash)) != NULL) {
-		report(parse, number, "bad password hash for user %s: contains %s",
-		       log_quote(quoted, name.data, name.length), problem);
+		domain_file_report(&parse->errors, number, "bad password hash for user %s: contains %s",
+		                   log_quote(quoted, name.data, name.length), problem);
 		return;
 	}
 	add_entry(parse, name, hash, number);
-}
-
-static int compare_entries(const void *a, const void *b)
-{
-	const struct entry *const *x = a, *const *y = b;
-	int order = strcmp((*x)->user.name, (*y)->user.name);
-
-	return order ? order : ((*x)->line > (*y)->line) - ((*x)->line < (*y)->line);
-}
-
-/* Returns the entries sorted by name; marks each repeated name with the line of its first use. */
-static struct entry **sort_and_mark_duplicates(struct parse *parse)
-{
-	struct entry **sorted = xcalloc(parse->count, sizeof *sorted);
-
-	for (size_t i = 0; i < parse->count; i++)
-		sorted[i] = &parse->entries[i];
-	qsort(sorted, parse->count, sizeof *sorted, compare_entries);
-	for (size_t i = 1; i < parse->count; i++)
-		if (strcmp(sorted[i]->user.name, sorted[i - 1]->user.name) == 0)
-			sorted[i]->first_line = sorted[i - 1]->first_line ? sorted[i - 1]->first_line : sorted[i - 1]->line;
-	return sorted;
 }
 
 static void report_duplicates(struct parse *parse)
@@ -206,40 +145,34 @@ static void report_duplicates(struct parse *parse)
 	char quoted[LOG_QUOTED_SIZE];
 
 	for (size_t i = 0; i < parse->count; i++) {
-		const struct entry *entry = &parse->entries[i];
-		if (entry->first_line != 0)
-			report(parse, entry->line, "duplicate user %s (first at line %u)",
-			       log_quote(quoted, entry->user.name, strlen(entry->user.name)), entry->first_line);
+		const struct domain_file_name *key = &parse->entries[i].key;
+		if (key->first_line != 0)
+			domain_file_report(&parse->errors, key->line, "duplicate user %s (first at line %u)",
+			                   log_quote(quoted, key->name, strlen(key->name)), key->first_line);
 	}
 }
 
-static struct config_user *take_sorted(struct parse *parse, struct entry **sorted)
+static struct config_user *take_sorted(struct parse *parse, struct domain_file_name **sorted)
 {
 	struct config_user *users = xcalloc(parse->count, sizeof *users);
 
 	for (size_t i = 0; i < parse->count; i++)
-		users[i] = sorted[i]->user;
+		users[i] = parse->entries[sorted[i]->entry].user;
 	return users;
 }
 
 bool users_file_parse(const char *file_name, struct slice text, struct config_user **users, size_t *user_count,
                       struct buffer *errors)
 {
-	struct parse parse = {file_name, errors, NULL, 0, false};
-	struct slice line;
-	struct entry **sorted;
-	unsigned number = 0;
+	struct parse parse = {{file_name, errors, false}, NULL, 0};
+	struct domain_file_name **sorted;
 
-	while (next_line(&text, &line)) {
-		number++;
-		if (!is_blank_or_comment(line))
-			parse_line(&parse, line, number);
-	}
-	sorted = sort_and_mark_duplicates(&parse);
+	domain_file_parse_lines(text, parse_line, &parse);
+	sorted = domain_file_sort_names(parse.entries, parse.count, sizeof *parse.entries, offsetof(struct entry, key));
 	report_duplicates(&parse);
 	*users = NULL;
 	*user_count = 0;
-	if (!parse.failed) {
+	if (!parse.errors.failed) {
 		*users = take_sorted(&parse, sorted);
 		*user_count = parse.count;
 	} else {
@@ -250,7 +183,7 @@ bool users_file_parse(const char *file_name, struct slice text, struct config_us
 	}
 	free(sorted);
 	free(parse.entries);
-	return !parse.failed;
+	return !parse.errors.failed;
 }
 
 void users_file_free(struct config_user *users, size_t user_count)

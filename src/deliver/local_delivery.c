@@ -35,7 +35,7 @@ static char *maildir_path(const struct config_domain *domain, const char *user)
 }
 
 static enum maildir_result deliver_one(const struct config *config, const struct envelope *envelope, size_t index,
-                                       struct slice message, const char **why)
+                                       struct slice message, bool check_earlier_copy, const char **why)
 {
 	const struct envelope_recipient *recipient = &envelope->recipients[index];
 	const char *at = strrchr(recipient->mailbox, '@');
@@ -53,11 +53,13 @@ static enum maildir_result deliver_one(const struct config *config, const struct
 	path = maildir_path(domain, user);
 	snprintf(unique, sizeof unique, "%lld.Q%sR%zu.%s", (long long)envelope->created, envelope->id, index,
 	         config->hostname);
-	result = maildir_deliver(path, unique, envelope->sender, message);
+	result = maildir_deliver(path, unique, envelope->sender, message, check_earlier_copy);
 	*why = result == MAILDIR_FAILED ? strerror(errno) : path;
-	log_info("%s to=<%s> mailbox=%s status=%s %s%s", envelope->id, recipient->address, recipient->mailbox,
+	log_info("%s to=<%s> mailbox=%s relay=maildir delay=%lld status=%s (%s%s)", envelope->id, recipient->address,
+	         recipient->mailbox, (long long)(time(NULL) - envelope->created),
 	         result == MAILDIR_FAILED ? "deferred" : "sent",
-	         result == MAILDIR_ALREADY_DELIVERED ? "(already in maildir) " : "", *why);
+	         result == MAILDIR_ALREADY_DELIVERED ? "already delivered to " : result == MAILDIR_DELIVERED ? "delivered to " : "",
+	         *why);
 	free(user);
 	free(path);
 	return result;
@@ -74,7 +76,7 @@ static time_t retry_time(unsigned attempts)
 
 /* Delivers every pending local recipient; returns whether any changed state. */
 static bool deliver_pending(const struct config *config, struct envelope *envelope, struct slice message,
-                            struct local_delivery_result *result)
+                            bool check_earlier_copy, struct local_delivery_result *result)
 {
 	bool changed = false;
 
@@ -90,7 +92,7 @@ static bool deliver_pending(const struct config *config, struct envelope *envelo
 		}
 		changed = true;
 		recipient->attempts++;
-		if (deliver_one(config, envelope, i, message, &why) != MAILDIR_FAILED) {
+		if (deliver_one(config, envelope, i, message, check_earlier_copy, &why) != MAILDIR_FAILED) {
 			recipient->state = RECIPIENT_DELIVERED;
 			continue;
 		}
@@ -102,7 +104,7 @@ static bool deliver_pending(const struct config *config, struct envelope *envelo
 	return changed;
 }
 
-void local_delivery_run(const struct config *config, struct spool *spool, const char *id,
+void local_delivery_run(const struct config *config, struct spool *spool, const char *id, bool check_earlier_copy,
                         struct local_delivery_result *result)
 {
 	struct envelope envelope = {0};
@@ -117,7 +119,7 @@ void local_delivery_run(const struct config *config, struct spool *spool, const 
 		result->retry_at = time(NULL) + LOCAL_DELIVERY_RETRY_FIRST;
 		goto done;
 	}
-	changed = deliver_pending(config, &envelope, buffer_slice(&message), result);
+	changed = deliver_pending(config, &envelope, buffer_slice(&message), check_earlier_copy, result);
 	if (!envelope_has_pending(&envelope)) {
 		if (spool_remove(spool, id) == 0) {
 			result->finished = true;

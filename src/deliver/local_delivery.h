@@ -20,8 +20,10 @@ struct local_delivery_result {
 #define LOCAL_DELIVERY_RETRY_FIRST 300 /* seconds before the first retry */
 #define LOCAL_DELIVERY_RETRY_MAX 3600  /* the retry interval doubles up to this */
 
-/* Delivers message id. Logs one line per recipient (status=sent|deferred). */
-void local_delivery_run(const struct config *config, struct spool *spool, const char *id,
+/* Delivers message id. check_earlier_copy: an earlier attempt (another run, or one whose
+ * outcome was not recorded) may have put it in a mailbox already; look before writing.
+ * Logs one line per recipient (status=sent|deferred). */
+void local_delivery_run(const struct config *config, struct spool *spool, const char *id, bool check_earlier_copy,
                         struct local_delivery_result *result);
 
 #endif

@@ -6,6 +6,8 @@
 #ifndef TERN_MAILDIR_H
 #define TERN_MAILDIR_H
 
+#include <stdbool.h>
+
 #include "util/buffer.h"
 
 enum maildir_result {
@@ -17,8 +19,16 @@ enum maildir_result {
 /* Delivers message (CRLF line endings, as spooled) into the Maildir at path, creating path,
  * tmp/, new/ and cur/ (mode 0700) when missing. The file starts with
  * "Return-Path: <return_path>" and has LF line endings, as local mail readers expect.
- * unique_name must be a safe file name (no '/', no ':'). */
+ * unique_name must be a safe file name (no '/', no ':').
+ * check_earlier_copy: when true, a file called unique_name in new/, or unique_name with or
+ * without ":flags" in cur/, means an earlier attempt delivered it: MAILDIR_ALREADY_DELIVERED,
+ * nothing written. When false that look is skipped (it costs a readdir of cur/, large in big
+ * mailboxes); pass false only when no earlier attempt at unique_name can exist, e.g. the
+ * message was committed by this process and never attempted. Even then a file already in
+ * new/ is never replaced (MAILDIR_ALREADY_DELIVERED), but one in cur/ would not be noticed.
+ * Returns the result; errno is set with MAILDIR_FAILED (EINVAL for an unsafe unique_name or a
+ * return_path holding CR or LF). */
 enum maildir_result maildir_deliver(const char *path, const char *unique_name, const char *return_path,
-                                    struct slice message);
+                                    struct slice message, bool check_earlier_copy);
 
 #endif

@@ -45,7 +45,10 @@ enum envelope_result {
 	ENVELOPE_SYNTAX      /* a line that is not what encode writes */
 };
 
-/* Appends the text form of envelope to out. Returns false if out's maximum was hit. */
+/* Appends the text form of envelope to out. Returns false, leaving out unchanged, if out's
+ * maximum was hit or a value cannot be written safely (CR or LF in it, an unsafe id, an
+ * empty address, a mailbox with a space, a negative time): never a line that decodes as
+ * something else. */
 bool envelope_encode(const struct envelope *envelope, struct buffer *out);
 
 /* Parses text into *envelope (zeroed first; free with envelope_free even on failure). */

@@ -16,6 +16,7 @@
 
 struct queued_id {
 	char id[SPOOL_ID_SIZE];
+	bool never_attempted;
 	time_t due;
 	struct queued_id *next;
 };
@@ -35,6 +36,7 @@ struct delivery_job {
 	struct scheduler *scheduler;
 	const struct config *config;
 	char id[SPOOL_ID_SIZE];
+	bool never_attempted;
 	struct local_delivery_result result;
 };
 
@@ -43,7 +45,7 @@ static void start_deliveries(struct scheduler *scheduler);
 static void delivery_work(void *context)
 {
 	struct delivery_job *job = context;
-	local_delivery_run(job->config, job->scheduler->spool, job->id, &job->result);
+	local_delivery_run(job->config, job->scheduler->spool, job->id, !job->never_attempted, &job->result);
 }
 
 static void arm_retry_timer(struct scheduler *scheduler)
@@ -100,6 +102,7 @@ static void start_deliveries(struct scheduler *scheduler)
 		job->scheduler = scheduler;
 		job->config = config_current_retain();
 		snprintf(job->id, sizeof job->id, "%s", q->id);
+		job->never_attempted = q->never_attempted;
 		free(q);
 		scheduler->busy++;
 		workpool_submit(scheduler->pool, delivery_work, delivery_done, job);
@@ -119,7 +122,7 @@ static void on_retry_timer(evutil_socket_t fd, short events, void *context)
 			continue;
 		}
 		*link = q->next;
-		scheduler_enqueue(scheduler, q->id);
+		scheduler_enqueue(scheduler, q->id, false);
 		free(q);
 	}
 	arm_retry_timer(scheduler);
@@ -155,10 +158,11 @@ void scheduler_free(struct scheduler *scheduler)
 	free(scheduler);
 }
 
-void scheduler_enqueue(struct scheduler *scheduler, const char *id)
+void scheduler_enqueue(struct scheduler *scheduler, const char *id, bool never_attempted)
 {
 	struct queued_id *q = xcalloc(1, sizeof *q);
 
+	q->never_attempted = never_attempted;
 	snprintf(q->id, sizeof q->id, "%s", id);
 	if (scheduler->ready_tail)
 		scheduler->ready_tail->next = q;
@@ -168,7 +172,8 @@ void scheduler_enqueue(struct scheduler *scheduler, const char *id)
 	start_deliveries(scheduler);
 }
 
-static void found_in_spool(const char *id, void *context) { scheduler_enqueue(context, id); }
+/* Found at start-up: an earlier run may have delivered it before recording that. */
+static void found_in_spool(const char *id, void *context) { scheduler_enqueue(context, id, false); }
 
 int scheduler_load(struct scheduler *scheduler) { return spool_scan(scheduler->spool, found_in_spool, scheduler); }
 

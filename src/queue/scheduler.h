@@ -18,8 +18,9 @@ struct scheduler *scheduler_create(struct event_base *base, struct workpool *poo
 /* Frees the scheduler; deliveries in flight must have finished (see scheduler_busy). */
 void scheduler_free(struct scheduler *scheduler);
 
-/* Schedules a committed message for delivery now. */
-void scheduler_enqueue(struct scheduler *scheduler, const char *id);
+/* Schedules a committed message for delivery now. never_attempted: committed by this process
+ * and not tried yet, so no copy can be in a mailbox already (saves looking for one). */
+void scheduler_enqueue(struct scheduler *scheduler, const char *id, bool never_attempted);
 /* Schedules every complete message in the spool (at start-up). Returns the count or -1. */
 int scheduler_load(struct scheduler *scheduler);
 /* Stops starting new deliveries (shutdown). */

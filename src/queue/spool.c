@@ -8,7 +8,6 @@
  * It does not schedule, lock messages against concurrent updates, or know about sessions. */
 #include "queue/spool.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -18,15 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "util/files.h"
 #include "util/xalloc.h"
 
 #define SPOOL_ID_DIGITS 16          /* hex digits of microseconds since the epoch */
 #define SPOOL_FILE_NAME_SIZE (SPOOL_ID_SIZE + 8) /* id + ".env.tmp" + NUL */
-#define SPOOL_READ_CHUNK 16384
+#define SPOOL_DIRECTORY_MODE 0700
+#define SPOOL_FILE_MODE 0600
 
 struct spool {
 	char *directory;
@@ -63,67 +63,12 @@ static void file_name(char name[SPOOL_FILE_NAME_SIZE], const char *id, const cha
 	snprintf(name, SPOOL_FILE_NAME_SIZE, "%s%s", id, suffix);
 }
 
-/* fsyncs the directory that holds directory, so a newly made entry survives a crash. */
-static int sync_parent(const char *directory)
-{
-	char *parent = xasprintf("%s/..", directory);
-	int fd, result, error;
-
-	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(parent);
-	if (fd < 0)
-		return -1;
-	result = fsync(fd);
-	error = errno;
-	close(fd);
-	errno = error;
-	return result;
-}
-
-static int make_directories(const char *directory);
-
-/* Creates the parent of directory (everything before its last component). */
-static int make_parent(const char *directory)
-{
-	char *parent = xstrdup(directory);
-	size_t length = strlen(parent);
-	char *slash;
-	int result;
-
-	while (length > 1 && parent[length - 1] == '/')
-		parent[--length] = '\0';
-	slash = strrchr(parent, '/');
-	if (slash == NULL || slash == parent) { /* the parent is "." or "/": it exists */
-		free(parent);
-		errno = ENOENT;
-		return -1;
-	}
-	*slash = '\0';
-	result = make_directories(parent);
-	free(parent);
-	return result;
-}
-
-/* mkdir -p with mode 0700, fsyncing the parent of each directory it creates. */
-static int make_directories(const char *directory)
-{
-	if (mkdir(directory, 0700) == 0)
-		return sync_parent(directory);
-	if (errno == EEXIST)
-		return 0;
-	if (errno != ENOENT || make_parent(directory) != 0)
-		return -1;
-	if (mkdir(directory, 0700) == 0)
-		return sync_parent(directory);
-	return errno == EEXIST ? 0 : -1;
-}
-
 struct spool *spool_open(const char *directory)
 {
 	struct spool *spool;
 	int fd;
 
-	if (make_directories(directory) != 0)
+	if (files_make_directories(directory, SPOOL_DIRECTORY_MODE) != 0)
 		return NULL;
 	fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -239,57 +184,6 @@ static int sync_directory(struct spool *spool)
 	return result;
 }
 
-static int write_all(int fd, const char *data, size_t length)
-{
-	while (length > 0) {
-		ssize_t written = write(fd, data, length);
-
-		if (written < 0 && errno == EINTR)
-			continue;
-		if (written < 0)
-			return -1;
-		data += written;
-		length -= (size_t)written;
-	}
-	return 0;
-}
-
-/* Creates name (which must not exist), writes data, fsyncs and closes it. On failure the
- * file, if this call created it, is removed. Returns 0 or -1 with errno. */
-static int write_new_file(int directory_fd, const char *name, struct slice data)
-{
-	int fd, error;
-
-	fd = openat(directory_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	if (write_all(fd, data.data, data.length) != 0 || fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	return 0;
-fail:
-	error = errno;
-	if (fd >= 0)
-		close(fd);
-	unlinkat(directory_fd, name, 0);
-	errno = error;
-	return -1;
-}
-
-/* Unlinks first and, unless NULL, second, keeping errno: cleanup after a failure. */
-static void remove_quietly(int directory_fd, const char *first, const char *second)
-{
-	int error = errno;
-
-	unlinkat(directory_fd, first, 0);
-	if (second != NULL)
-		unlinkat(directory_fd, second, 0);
-	errno = error;
-}
-
 static int encode(const struct envelope *envelope, struct buffer *text)
 {
 	buffer_init(text, ENVELOPE_MAX_SIZE);
@@ -313,10 +207,10 @@ static int install_envelope(struct spool *spool, const char *id, struct buffer *
 
 	file_name(temporary, id, ".env.tmp");
 	file_name(final, id, ".env");
-	if (write_new_file(spool->directory_fd, temporary, buffer_slice(text)) != 0)
+	if (files_write_new(spool->directory_fd, temporary, SPOOL_FILE_MODE, buffer_slice(text)) != 0)
 		return -1;
 	if (renameat(spool->directory_fd, temporary, spool->directory_fd, final) != 0) {
-		remove_quietly(spool->directory_fd, temporary, NULL);
+		files_remove_quietly(spool->directory_fd, temporary);
 		return -1;
 	}
 	return 0;
@@ -332,15 +226,16 @@ int spool_commit(struct spool *spool, const struct envelope *envelope, struct sl
 		return -1;
 	file_name(message_name, envelope->id, ".msg");
 	file_name(envelope_name, envelope->id, ".env");
-	if (write_new_file(spool->directory_fd, message_name, message) != 0)
+	if (files_write_new(spool->directory_fd, message_name, SPOOL_FILE_MODE, message) != 0)
 		goto fail;
 	if (install_envelope(spool, envelope->id, &text) != 0) {
-		remove_quietly(spool->directory_fd, message_name, NULL);
+		files_remove_quietly(spool->directory_fd, message_name);
 		goto fail;
 	}
 	if (sync_directory(spool) != 0) {
 		/* Envelope first: a message file alone is a leftover that scan removes. */
-		remove_quietly(spool->directory_fd, envelope_name, message_name);
+		files_remove_quietly(spool->directory_fd, envelope_name);
+		files_remove_quietly(spool->directory_fd, message_name);
 		goto fail;
 	}
 	buffer_free(&text);
@@ -398,43 +293,6 @@ int spool_remove(struct spool *spool, const char *id)
 	return sync_directory(spool);
 }
 
-/* Replaces out's content with the whole file; EFBIG if it cannot fit out's maximum. */
-static int read_file(int directory_fd, const char *name, struct buffer *out)
-{
-	char chunk[SPOOL_READ_CHUNK];
-	struct stat status;
-	ssize_t got;
-	int fd, error;
-
-	fd = openat(directory_fd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &status) != 0)
-		goto fail;
-	if ((uint64_t)status.st_size > out->maximum) {
-		errno = EFBIG;
-		goto fail;
-	}
-	buffer_clear(out);
-	while ((got = read(fd, chunk, sizeof chunk)) != 0) {
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			goto fail;
-		if (!buffer_append(out, chunk, (size_t)got)) {
-			errno = EFBIG;
-			goto fail;
-		}
-	}
-	close(fd);
-	return 0;
-fail:
-	error = errno;
-	close(fd);
-	errno = error;
-	return -1;
-}
-
 int spool_read_message(struct spool *spool, const char *id, struct buffer *out)
 {
 	char name[SPOOL_FILE_NAME_SIZE];
@@ -444,7 +302,7 @@ int spool_read_message(struct spool *spool, const char *id, struct buffer *out)
 		return -1;
 	}
 	file_name(name, id, ".msg");
-	return read_file(spool->directory_fd, name, out);
+	return files_read_all(spool->directory_fd, name, out);
 }
 
 /* Reads and decodes name; the result of decoding, or -1 with errno on a read error. */
@@ -456,7 +314,7 @@ static int read_envelope_file(struct spool *spool, const char *name, struct enve
 
 	memset(envelope, 0, sizeof *envelope);
 	buffer_init(&text, ENVELOPE_MAX_SIZE);
-	if (read_file(spool->directory_fd, name, &text) != 0) {
+	if (files_read_all(spool->directory_fd, name, &text) != 0) {
 		error = errno;
 		buffer_free(&text);
 		errno = error;
@@ -497,6 +355,7 @@ struct id_list {
 /* What scan saw: ids of envelopes and of message files (owned), and the complete ones
  * (borrowed from envelopes). */
 struct scan_lists {
+	struct spool *spool; /* the one being scanned */
 	struct id_list envelopes, messages, complete;
 	bool removed; /* a leftover was deleted: the directory needs an fsync */
 };
@@ -543,15 +402,16 @@ static char *id_with_suffix(const char *name, const char *suffix)
 }
 
 /* Sorts one directory entry: removes temporaries, lists envelopes and messages. */
-static int scan_entry(struct spool *spool, const char *name, struct scan_lists *lists)
+static int scan_entry(const char *name, void *context)
 {
+	struct scan_lists *lists = context;
 	size_t length = strlen(name);
 	char *id;
 
 	if (name[0] == '.')
 		return 0;
 	if (length > 4 && strcmp(name + length - 4, ".tmp") == 0) {
-		if (unlinkat(spool->directory_fd, name, 0) != 0 && errno != ENOENT)
+		if (unlinkat(lists->spool->directory_fd, name, 0) != 0 && errno != ENOENT)
 			return -1;
 		lists->removed = true;
 	} else if ((id = id_with_suffix(name, ".env")) != NULL) {
@@ -560,32 +420,6 @@ static int scan_entry(struct spool *spool, const char *name, struct scan_lists *
 		list_add(&lists->messages, id);
 	}
 	return 0;
-}
-
-static int read_directory(struct spool *spool, struct scan_lists *lists)
-{
-	struct dirent *entry;
-	DIR *directory;
-	int fd, error;
-
-	/* A fresh open of the directory: its own read position, and no path lookup. */
-	fd = openat(spool->directory_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	directory = fdopendir(fd);
-	if (directory == NULL) {
-		error = errno;
-		close(fd);
-		errno = error;
-		return -1;
-	}
-	for (errno = 0; (entry = readdir(directory)) != NULL; errno = 0)
-		if (scan_entry(spool, entry->d_name, lists) != 0)
-			break;
-	error = errno;
-	closedir(directory);
-	errno = error;
-	return error ? -1 : 0;
 }
 
 /* Keeps complete envelopes that have a message; removes incomplete ones (their message
@@ -656,10 +490,10 @@ static void free_lists(struct scan_lists *lists)
 
 int spool_scan(struct spool *spool, void (*found)(const char *id, void *context), void *context)
 {
-	struct scan_lists lists = {0};
+	struct scan_lists lists = {.spool = spool};
 	int result = -1, error;
 
-	if (read_directory(spool, &lists) != 0)
+	if (files_list(spool->directory_fd, scan_entry, &lists) != 0)
 		goto done;
 	list_sort(&lists.envelopes);
 	list_sort(&lists.messages);

@@ -204,7 +204,7 @@ static void commit_done(void *context)
 	session->commit_in_flight = false;
 	if (committed) {
 		log_queued(session);
-		scheduler_enqueue(session->services->scheduler, session->queue_id);
+		scheduler_enqueue(session->services->scheduler, session->queue_id, true);
 	} else {
 		log_error("%s spool commit failed: %s", session->queue_id, strerror(error));
 	}
@@ -274,16 +274,21 @@ static void message_complete(struct session *session, const char *what)
 	send_reply(session, data_error_reply(errors), NULL, what);
 }
 
-/* Feeds waiting DATA input to the decoder; returns true if the end marker was reached. */
+/* Feeds all waiting DATA input to the decoder; returns true if the end marker was reached. */
 static bool consume_data(struct session *session, struct evbuffer *input)
 {
 	struct evbuffer_iovec pieces[8];
-	int count = evbuffer_peek(input, -1, NULL, pieces, 8);
-	size_t consumed = 0;
 
-	for (int i = 0; i < count && i < 8 && !session->decoder.ended; i++)
-		consumed += data_decoder_feed(&session->decoder, slice_make(pieces[i].iov_base, pieces[i].iov_len));
-	evbuffer_drain(input, consumed);
+	while (!session->decoder.ended && evbuffer_get_length(input) > 0) {
+		int count = evbuffer_peek(input, -1, NULL, pieces, 8);
+		size_t consumed = 0;
+
+		for (int i = 0; i < count && i < 8 && !session->decoder.ended; i++)
+			consumed += data_decoder_feed(&session->decoder, slice_make(pieces[i].iov_base, pieces[i].iov_len));
+		if (consumed == 0)
+			break; /* the decoder takes every byte until the end marker; never spin */
+		evbuffer_drain(input, consumed);
+	}
 	return session->decoder.ended;
 }
 
@@ -291,19 +296,22 @@ static bool consume_data(struct session *session, struct evbuffer *input)
 static bool consume_chunk(struct session *session, struct evbuffer *input)
 {
 	struct evbuffer_iovec pieces[8];
-	int count = evbuffer_peek(input, -1, NULL, pieces, 8);
-	size_t consumed = 0;
 
-	for (int i = 0; i < count && i < 8 && session->chunk_remaining > 0; i++) {
-		size_t length = pieces[i].iov_len;
-		if (length > session->chunk_remaining)
-			length = (size_t)session->chunk_remaining;
-		if (session->chunk_refusal == REPLY_NONE)
-			data_decoder_feed(&session->decoder, slice_make(pieces[i].iov_base, length));
-		session->chunk_remaining -= length;
-		consumed += length;
+	while (session->chunk_remaining > 0 && evbuffer_get_length(input) > 0) {
+		int count = evbuffer_peek(input, -1, NULL, pieces, 8);
+		size_t consumed = 0;
+
+		for (int i = 0; i < count && i < 8 && session->chunk_remaining > 0; i++) {
+			size_t length = pieces[i].iov_len;
+			if (length > session->chunk_remaining)
+				length = (size_t)session->chunk_remaining;
+			if (session->chunk_refusal == REPLY_NONE)
+				data_decoder_feed(&session->decoder, slice_make(pieces[i].iov_base, length));
+			session->chunk_remaining -= length;
+			consumed += length;
+		}
+		evbuffer_drain(input, consumed);
 	}
-	evbuffer_drain(input, consumed);
 	return session->chunk_remaining == 0;
 }
 

@@ -155,3 +155,29 @@ def test_received_header_parses_and_names_protocol(ternd):
     assert received.startswith("from oldclient.test ([127.0.0.1]) by mx.example.test (tern) with SMTP id ")
     assert " for " not in received  # several recipients: none named
     assert email.utils.parsedate_to_datetime(received.rsplit(";", 1)[1].strip()) is not None
+
+
+def test_large_message_arrives_byte_for_byte(ternd):
+    lines = [f"line {i:07d} " + "x" * 60 for i in range(80000)]  # about 6 MB
+    body = "Subject: large\r\n\r\n" + "\r\n".join(lines) + "\r\n"
+    with smtplib.SMTP(ternd.host, ternd.port) as client:
+        client.sendmail("s@remote.test", ["alice@example.test"], body)
+    [stored] = ternd.messages("alice", wait_for=1, timeout=30)
+    assert body_of(stored) == body.replace("\r\n", "\n").encode()
+
+
+def test_large_bdat_message_in_many_chunks(ternd):
+    client = ternd.connect()
+    client.reply()
+    client.command("EHLO client.test")
+    client.send("MAIL FROM:<s@remote.test>\r\nRCPT TO:<bob@example.test>\r\n")
+    assert client.reply().startswith("250") and client.reply().startswith("250")
+    chunk = b"y" * 900 + b"\r\n"
+    for _ in range(2000):
+        client.send(b"BDAT %d\r\n" % len(chunk) + chunk)
+    for _ in range(2000):
+        assert client.reply().startswith("250 2.0.0")
+    client.send(b"BDAT 0 LAST\r\n")
+    assert client.reply().startswith("250 2.0.0 Ok: queued as")
+    [stored] = ternd.messages("bob", wait_for=1, timeout=30)
+    assert stored.count(b"y" * 900 + b"\n") == 2000

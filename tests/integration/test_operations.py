@@ -189,3 +189,35 @@ def test_listen_address_in_use_fails_start(make_ternd):
     blocker.close()
     assert result.returncode == 1
     assert f"cannot listen on {server.host}:{server.port}" in result.stderr
+
+
+def test_runs_as_configured_user_after_binding(tmp_path):
+    import os
+    import pwd
+    import shutil
+    import tempfile
+    if os.geteuid() != 0:
+        import pytest
+        pytest.skip("needs root to drop privileges")
+    from conftest import Ternd, assert_clean_log
+    nobody = pwd.getpwnam("nobody")
+    directory = tempfile.mkdtemp(prefix="tern-user-", dir="/tmp")
+    try:
+        os.chmod(directory, 0o755)
+        server = Ternd(directory, extra="user nobody")
+        (server.dir / "mail").mkdir()
+        os.chown(server.dir / "mail", nobody.pw_uid, nobody.pw_gid)
+        server.start()
+        server.wait_log("running as user nobody")
+        status = open(f"/proc/{server.process.pid}/status").read()
+        uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
+        assert uid_line.split()[1:] == [str(nobody.pw_uid)] * 4
+        with smtplib.SMTP(server.host, server.port) as client:
+            client.sendmail("s@remote.test", ["alice@example.test"], "Subject: unprivileged\r\n\r\nx\r\n")
+        [stored] = server.messages("alice", wait_for=1)
+        assert b"Subject: unprivileged" in stored
+        assert (server.maildir("alice") / "new").stat().st_uid == nobody.pw_uid
+        assert server.stop() == 0
+        assert_clean_log(server.log_text())
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)

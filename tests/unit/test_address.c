@@ -9,10 +9,10 @@
 #include "check.h"
 #include "smtp/address.h"
 
-#define WHOLE ((size_t)-1) /* expected consumed: the whole input */
-#define UTF8 ADDRESS_ALLOW_UTF8
+#define WHOLE  ((size_t)-1) /* expected consumed: the whole input */
+#define UTF8   ADDRESS_ALLOW_UTF8
 #define NUL_OK ADDRESS_ALLOW_NULL
-#define PM_OK ADDRESS_ALLOW_POSTMASTER
+#define PM_OK  ADDRESS_ALLOW_POSTMASTER
 
 struct path_case {
 	const char *name;
@@ -27,7 +27,8 @@ struct path_case {
 	bool was_quoted;
 };
 
-/* clang-format off: one case per line reads as a table */
+/* one case per line, so the table reads as a table */
+/* clang-format off */
 #define INPUT(literal) .input = literal, .input_length = sizeof(literal) - 1
 #define GOOD(name_, input_, flags_, local_, domain_, kind_)                                                  \
 	{.name = name_, INPUT(input_), .flags = flags_, .result = ADDRESS_OK, .local = local_,               \
@@ -408,7 +409,8 @@ struct mailbox_case {
 	const char *domain;
 };
 
-/* clang-format off: one case per line reads as a table */
+/* one case per line, so the table reads as a table */
+/* clang-format off */
 static const struct mailbox_case mailbox_cases[] = {
 	{"rfc5321_4_1_2_mailbox_simple", "user@example.org", 0, ADDRESS_OK, "user", "example.org"},
 	{"rfc5321_4_1_2_mailbox_quoted", "\"john doe\"@example.org", 0, ADDRESS_OK, "john doe", "example.org"},
@@ -434,7 +436,8 @@ static void test_mailbox_table(void)
 		const struct mailbox_case *test = &mailbox_cases[i];
 		struct address address;
 		int failures_before = check_failures_in_test;
-		enum address_result result = address_parse_mailbox(slice_from_string(test->input), test->flags, &address);
+		enum address_result result =
+		    address_parse_mailbox(slice_from_string(test->input), test->flags, &address);
 
 		CHECK_INT(result, test->result);
 		if (result == ADDRESS_OK && test->local != NULL) {
@@ -466,7 +469,8 @@ struct format_case {
 	const char *formatted;
 };
 
-/* clang-format off: one case per line reads as a table */
+/* one case per line, so the table reads as a table */
+/* clang-format off */
 static const struct format_case format_cases[] = {
 	{"rfc5321_4_1_2_format_dot_string", "<first.last@example.org>", 0, "first.last@example.org"},
 	{"rfc5321_4_1_2_format_requotes_space", "<\"john doe\"@x>", 0, "\"john doe\"@x"},
@@ -496,7 +500,8 @@ static void test_format_table(void)
 		size_t consumed;
 		int failures_before = check_failures_in_test;
 
-		CHECK_INT(address_parse_path(slice_from_string(test->path), test->flags, &address, &consumed), ADDRESS_OK);
+		CHECK_INT(address_parse_path(slice_from_string(test->path), test->flags, &address, &consumed),
+		          ADDRESS_OK);
 		CHECK_INT(address_format(&address, out, sizeof out), strlen(test->formatted));
 		CHECK_STR(out, test->formatted);
 		check_round_trip(&address, test->flags);
@@ -546,14 +551,15 @@ struct domain_case {
 	bool valid;
 };
 
-/* clang-format off: one case per line reads as a table */
+/* one case per line, so the table reads as a table */
+/* clang-format off */
 static const struct domain_case domain_cases[] = {
 	{"rfc5321_4_1_2_domain_valid", "mx.example.org", false, true},
-	{"rfc5321_4_1_2_domain_single_label", "localhost", false, true},
+	{"rfc5321_4_1_2_is_valid_domain_single_label", "localhost", false, true},
 	{"rfc5321_4_1_2_domain_digits", "123.example", false, true},
 	{"rfc5321_4_1_2_domain_empty", "", false, false},
-	{"rfc5321_4_1_2_domain_trailing_dot", "example.org.", false, false},
-	{"rfc5321_4_1_2_domain_leading_dot", ".example.org", false, false},
+	{"rfc5321_4_1_2_is_valid_domain_trailing_dot", "example.org.", false, false},
+	{"rfc5321_4_1_2_is_valid_domain_leading_dot", ".example.org", false, false},
 	{"rfc5321_4_1_2_domain_hyphen_start", "-a.example", false, false},
 	{"rfc5321_4_1_2_domain_hyphen_end", "a-.example", false, false},
 	{"rfc5321_4_1_2_domain_underscore", "_dmarc.example", false, false},

@@ -32,7 +32,8 @@ struct command_case {
 	bool last;
 };
 
-/* clang-format off: one case per line reads as a table */
+/* one case per line, so the table reads as a table */
+/* clang-format off */
 #define INPUT(literal) .input = literal, .input_length = sizeof(literal) - 1
 #define CASE(name_, input_, result_, verb_) .name = name_, INPUT(input_), .result = result_, .verb = verb_
 #define OK(name_, input_, verb_) {CASE(name_, input_, COMMAND_OK, verb_)}
@@ -279,7 +280,8 @@ static void check_fields(const struct command_case *test, const struct command *
 	CHECK_INT(command->verb, test->verb);
 	CHECK_INT(command->argument.length, expected_length);
 	if (expected_length > 0) {
-		CHECK(command->argument.data >= line && command->argument.data + expected_length <= line + test->input_length);
+		CHECK(command->argument.data >= line &&
+		      command->argument.data + expected_length <= line + test->input_length);
 		CHECK(memcmp(command->argument.data, test->argument, expected_length) == 0);
 	}
 	if (test->result == COMMAND_OK)
@@ -374,14 +376,14 @@ static void test_fields_cleared_between_parses(void)
 
 static void test_verb_names(void)
 {
-	static const char *const expected[VERB_COUNT] = {"UNKNOWN", "HELO", "EHLO", "MAIL", "RCPT", "DATA", "BDAT",
-	                                                  "RSET",    "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "STARTTLS",
-	                                                  "AUTH"};
+	static const char *const expected[VERB_COUNT] = {"UNKNOWN", "HELO", "EHLO", "MAIL",     "RCPT",
+	                                                 "DATA",    "BDAT", "RSET", "NOOP",     "QUIT",
+	                                                 "VRFY",    "EXPN", "HELP", "STARTTLS", "AUTH"};
 
 	for (int verb = 0; verb < VERB_COUNT; verb++)
 		CHECK_STR(command_verb_name((enum command_verb)verb), expected[verb]);
 	CHECK_STR(command_verb_name(VERB_COUNT), "UNKNOWN");
-	CHECK_STR(command_verb_name((enum command_verb)-1), "UNKNOWN");
+	CHECK_STR(command_verb_name((enum command_verb) - 1), "UNKNOWN");
 	/* every name parses back to its verb */
 	for (int verb = 1; verb < VERB_COUNT; verb++) {
 		struct command command;

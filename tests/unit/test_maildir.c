@@ -1,9 +1,8 @@
 /* Unit tests for deliver/maildir.c: creating the Maildir, the exact bytes written (golden),
  * CRLF-to-LF conversion across write-chunk boundaries, not delivering twice (new/ or cur/),
- * replacing a stale tmp/ file, and failures that leave nothing behind. */
-#include <dirent.h>
+ * what skipping that check (check_earlier_copy false) still guarantees, replacing a stale
+ * tmp/ file, and failures that leave nothing behind. */
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "temporary_directory.h"
 #include "deliver/maildir.h"
 #include "util/buffer.h"
 #include "util/xalloc.h"
@@ -21,28 +21,6 @@
 #define GOLDEN                                                                                   \
 	"Return-Path: <alice@example.org>\n"                                                     \
 	"Subject: hello\nTo: <bob@example.org>\n\nline one\n.line two\n\n"
-
-static char *make_temporary_directory(void)
-{
-	char template[] = "/tmp/tern-test-maildir-XXXXXX";
-
-	if (mkdtemp(template) == NULL) {
-		perror("mkdtemp");
-		exit(2);
-	}
-	return xstrdup(template);
-}
-
-static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *walk)
-{
-	return remove(path);
-}
-
-static void remove_tree(char *directory)
-{
-	nftw(directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(directory);
-}
 
 /* The whole content of directory/name as a NUL-terminated string, or NULL. */
 static char *read_whole(const char *directory, const char *name)
@@ -68,30 +46,15 @@ static char *read_whole(const char *directory, const char *name)
 
 static void write_file(const char *directory, const char *name, const char *content)
 {
-	char *path = xasprintf("%s/%s", directory, name);
-	FILE *file = fopen(path, "w");
-
-	if (file == NULL || fputs(content, file) < 0 || fclose(file) != 0) {
-		perror(path);
-		exit(2);
-	}
-	free(path);
+	temporary_directory_write(directory, name, content, strlen(content));
 }
 
 static int count_entries(const char *directory, const char *sub)
 {
 	char *path = xasprintf("%s/%s", directory, sub);
-	DIR *handle = opendir(path);
-	struct dirent *entry;
-	int count = 0;
+	int count = temporary_directory_count_entries(path);
 
 	free(path);
-	if (handle == NULL)
-		return -1;
-	while ((entry = readdir(handle)) != NULL)
-		if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
-			count++;
-	closedir(handle);
 	return count;
 }
 
@@ -105,14 +68,20 @@ static bool is_private_directory(const char *directory, const char *sub)
 	return ok;
 }
 
+static enum maildir_result deliver_with(const char *path, const char *unique_name, const char *message,
+                                        bool check_earlier_copy)
+{
+	return maildir_deliver(path, unique_name, "alice@example.org", slice_from_string(message), check_earlier_copy);
+}
+
 static enum maildir_result deliver(const char *path, const char *unique_name, const char *message)
 {
-	return maildir_deliver(path, unique_name, "alice@example.org", slice_from_string(message));
+	return deliver_with(path, unique_name, message, true);
 }
 
 static void test_delivery_creates_maildir_and_writes_golden(void)
 {
-	char *top = make_temporary_directory();
+	char *top = temporary_directory_create("maildir");
 	char *path = xasprintf("%s/home/bob/Maildir", top);
 	char *content;
 	struct stat status;
@@ -133,20 +102,20 @@ static void test_delivery_creates_maildir_and_writes_golden(void)
 	CHECK_INT(count_entries(path, "tmp"), 0);
 	CHECK_INT(count_entries(path, "cur"), 0);
 	free(path);
-	remove_tree(top);
+	temporary_directory_remove(top);
 }
 
 static void test_null_return_path(void)
 {
-	char *top = make_temporary_directory();
+	char *top = temporary_directory_create("maildir");
 	char *content;
 
-	CHECK_INT(maildir_deliver(top, "Q2.bob", "", slice_from_string("Subject: bounce\r\n\r\nx\r\n")),
+	CHECK_INT(maildir_deliver(top, "Q2.bob", "", slice_from_string("Subject: bounce\r\n\r\nx\r\n"), true),
 	          MAILDIR_DELIVERED);
 	content = read_whole(top, "new/Q2.bob");
 	CHECK_STR(content, "Return-Path: <>\nSubject: bounce\n\nx\n");
 	free(content);
-	remove_tree(top);
+	temporary_directory_remove(top);
 }
 
 /* What the file must hold: the Return-Path line and message with each CRLF as LF. */
@@ -167,7 +136,7 @@ static char *expected_content(const char *message)
  * 1 MiB, so whatever the write chunk size is, a CRLF straddles a chunk boundary. */
 static void test_crlf_across_chunk_boundaries(void)
 {
-	char *top = make_temporary_directory();
+	char *top = temporary_directory_create("maildir");
 	size_t header = strlen("Return-Path: <alice@example.org>\n");
 	int wrong = 0, count = 0;
 
@@ -195,12 +164,12 @@ static void test_crlf_across_chunk_boundaries(void)
 	}
 	CHECK_INT(wrong, 0);
 	CHECK_INT(count_entries(top, "new"), count);
-	remove_tree(top);
+	temporary_directory_remove(top);
 }
 
 static void test_second_delivery_is_already_delivered(void)
 {
-	char *top = make_temporary_directory();
+	char *top = temporary_directory_create("maildir");
 	char *content;
 
 	CHECK_INT(deliver(top, "Q3.bob", MESSAGE), MAILDIR_DELIVERED);
@@ -210,12 +179,12 @@ static void test_second_delivery_is_already_delivered(void)
 	free(content);
 	CHECK_INT(count_entries(top, "new"), 1);
 	CHECK_INT(count_entries(top, "tmp"), 0);
-	remove_tree(top);
+	temporary_directory_remove(top);
 }
 
 static void test_moved_to_cur_is_already_delivered(void)
 {
-	char *top = make_temporary_directory();
+	char *top = temporary_directory_create("maildir");
 	char *from = xasprintf("%s/new/Q4.bob", top), *to = xasprintf("%s/cur/Q4.bob:2,S", top);
 
 	CHECK_INT(deliver(top, "Q4.bob", MESSAGE), MAILDIR_DELIVERED);
@@ -228,24 +197,65 @@ static void test_moved_to_cur_is_already_delivered(void)
 	CHECK_INT(count_entries(top, "new"), 0);
 	free(from);
 	free(to);
-	remove_tree(top);
+	temporary_directory_remove(top);
+}
+
+static void test_unchecked_delivery_writes_golden(void)
+{
+	char *top = temporary_directory_create("maildir");
+	char *path = xasprintf("%s/home/carol/Maildir", top);
+	char *content;
+
+	CHECK_INT(deliver_with(path, "Q13.carol", MESSAGE, false), MAILDIR_DELIVERED);
+	CHECK(is_private_directory(path, "cur"));
+	content = read_whole(path, "new/Q13.carol");
+	CHECK_STR(content, GOLDEN);
+	free(content);
+	CHECK_INT(count_entries(path, "tmp"), 0);
+	free(path);
+	temporary_directory_remove(top);
+}
+
+/* Without the check, a copy in new/ is still never replaced (the rename refuses to), but a
+ * copy a reader moved to cur/ goes unnoticed: the caller promised there is none. */
+static void test_unchecked_delivery_skips_the_look_in_cur(void)
+{
+	char *top = temporary_directory_create("maildir");
+	char *from = xasprintf("%s/new/Q14.bob", top), *to = xasprintf("%s/cur/Q14.bob:2,S", top);
+	char *content;
+
+	CHECK_INT(deliver(top, "Q14.bob", MESSAGE), MAILDIR_DELIVERED);
+	CHECK_INT(deliver_with(top, "Q14.bob", "Subject: different\r\n\r\n", false), MAILDIR_ALREADY_DELIVERED);
+	content = read_whole(top, "new/Q14.bob");
+	CHECK_STR(content, GOLDEN);
+	free(content);
+	CHECK_INT(count_entries(top, "tmp"), 0);
+	CHECK_INT(rename(from, to), 0);
+	CHECK_INT(deliver_with(top, "Q14.bob", MESSAGE, false), MAILDIR_DELIVERED);
+	CHECK_INT(count_entries(top, "new"), 1);
+	CHECK_INT(count_entries(top, "cur"), 1);
+	CHECK_INT(count_entries(top, "tmp"), 0);
+	CHECK_INT(deliver(top, "Q14.bob", MESSAGE), MAILDIR_ALREADY_DELIVERED);
+	free(from);
+	free(to);
+	temporary_directory_remove(top);
 }
 
 static void test_name_prefix_is_not_a_match(void)
 {
-	char *top = make_temporary_directory();
+	char *top = temporary_directory_create("maildir");
 
 	CHECK_INT(deliver(top, "Q6.bob", MESSAGE), MAILDIR_DELIVERED);
 	write_file(top, "cur/Q7.bobby:2,S", "Subject: other\n\n");
 	write_file(top, "cur/Q7.bo:2,S", "Subject: other\n\n");
 	CHECK_INT(deliver(top, "Q7.bob", MESSAGE), MAILDIR_DELIVERED);
 	CHECK_INT(count_entries(top, "new"), 2);
-	remove_tree(top);
+	temporary_directory_remove(top);
 }
 
 static void test_stale_temporary_file_is_replaced(void)
 {
-	char *top = make_temporary_directory();
+	char *top = temporary_directory_create("maildir");
 	char *content;
 
 	CHECK_INT(deliver(top, "Q8.bob", MESSAGE), MAILDIR_DELIVERED);
@@ -255,12 +265,12 @@ static void test_stale_temporary_file_is_replaced(void)
 	CHECK_STR(content, GOLDEN);
 	free(content);
 	CHECK_INT(count_entries(top, "tmp"), 0);
-	remove_tree(top);
+	temporary_directory_remove(top);
 }
 
 static void test_unwritable_path_fails(void)
 {
-	char *top = make_temporary_directory();
+	char *top = temporary_directory_create("maildir");
 	char *path = xasprintf("%s/file/Maildir", top);
 
 	/* Tests run as root, which ignores permissions; a file in the way stops root too. */
@@ -272,12 +282,12 @@ static void test_unwritable_path_fails(void)
 	CHECK_INT(deliver("/proc/self/Maildir", "Q10.bob", MESSAGE), MAILDIR_FAILED);
 	CHECK(errno != 0);
 	free(path);
-	remove_tree(top);
+	temporary_directory_remove(top);
 }
 
 static void test_full_disk_leaves_nothing(void)
 {
-	char *top = make_temporary_directory();
+	char *top = temporary_directory_create("maildir");
 	struct rlimit saved, small = {4096, 4096};
 	size_t length = 100000;
 	char *message = xmalloc(length + 1);
@@ -300,12 +310,12 @@ static void test_full_disk_leaves_nothing(void)
 	CHECK_INT(count_entries(top, "tmp"), 0);
 	CHECK_INT(count_entries(top, "new"), 0);
 	free(message);
-	remove_tree(top);
+	temporary_directory_remove(top);
 }
 
 static void test_unsafe_names_are_refused(void)
 {
-	char *top = make_temporary_directory();
+	char *top = temporary_directory_create("maildir");
 	const char *names[] = {"", ".", "..", "a/b", "Q12:2,S"};
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -314,9 +324,13 @@ static void test_unsafe_names_are_refused(void)
 		CHECK_INT(errno, EINVAL);
 	}
 	errno = 0;
-	CHECK_INT(maildir_deliver(top, "Q12", "a@b\r\nX-Injected: 1", slice_from_string(MESSAGE)), MAILDIR_FAILED);
+	CHECK_INT(maildir_deliver(top, "Q12", "a@b\r\nX-Injected: 1", slice_from_string(MESSAGE), true),
+	          MAILDIR_FAILED);
 	CHECK_INT(errno, EINVAL);
-	remove_tree(top);
+	errno = 0;
+	CHECK_INT(deliver_with(top, "a/b", MESSAGE, false), MAILDIR_FAILED);
+	CHECK_INT(errno, EINVAL);
+	temporary_directory_remove(top);
 }
 
 int main(void)
@@ -326,6 +340,8 @@ int main(void)
 	RUN(test_crlf_across_chunk_boundaries);
 	RUN(test_second_delivery_is_already_delivered);
 	RUN(test_moved_to_cur_is_already_delivered);
+	RUN(test_unchecked_delivery_writes_golden);
+	RUN(test_unchecked_delivery_skips_the_look_in_cur);
 	RUN(test_name_prefix_is_not_a_match);
 	RUN(test_stale_temporary_file_is_replaced);
 	RUN(test_unwritable_path_fails);

@@ -1,10 +1,8 @@
 /* Unit tests for queue/spool.c: commit, read back, update, remove, the scan that cleans up
  * after interrupted commits, queue ids, concurrent (group-committed) commits, and failed
  * commits that must leave nothing behind. Each test works in its own mkdtemp directory. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,35 +14,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "temporary_directory.h"
 #include "queue/envelope.h"
 #include "queue/spool.h"
 #include "util/xalloc.h"
 
 #define THREADS 8
 #define COMMITS_PER_THREAD 200
-
-static char *make_temporary_directory(void)
-{
-	char template[] = "/tmp/tern-test-spool-XXXXXX";
-
-	if (mkdtemp(template) == NULL) {
-		perror("mkdtemp");
-		exit(2);
-	}
-	return xstrdup(template);
-}
-
-static int remove_entry(const char *path, const struct stat *status, int type, struct FTW *walk)
-{
-	return remove(path);
-}
-
-static void remove_tree(char *directory)
-{
-	chmod(directory, 0700);
-	nftw(directory, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(directory);
-}
 
 static bool file_exists(const char *directory, const char *name)
 {
@@ -53,34 +29,6 @@ static bool file_exists(const char *directory, const char *name)
 
 	free(path);
 	return exists;
-}
-
-static void write_file(const char *directory, const char *name, const char *content, size_t length)
-{
-	char *path = xasprintf("%s/%s", directory, name);
-	FILE *file = fopen(path, "w");
-
-	if (file == NULL || fwrite(content, 1, length, file) != length || fclose(file) != 0) {
-		perror(path);
-		exit(2);
-	}
-	free(path);
-}
-
-/* Entries in directory other than "." and "..". */
-static int count_entries(const char *directory)
-{
-	DIR *handle = opendir(directory);
-	struct dirent *entry;
-	int count = 0;
-
-	if (handle == NULL)
-		return -1;
-	while ((entry = readdir(handle)) != NULL)
-		if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
-			count++;
-	closedir(handle);
-	return count;
 }
 
 static void make_envelope(struct envelope *envelope, const char *id)
@@ -140,7 +88,7 @@ static bool reads_back(struct spool *spool, const char *id)
 
 static void test_commit_then_read_back(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	struct spool *spool = spool_open(directory);
 	char id[SPOOL_ID_SIZE], *name;
 	struct stat status;
@@ -155,14 +103,14 @@ static void test_commit_then_read_back(void)
 	name = xasprintf("%s/%s.env", directory, id);
 	CHECK(stat(name, &status) == 0 && (status.st_mode & 0777) == 0600);
 	free(name);
-	CHECK_INT(count_entries(directory), 2); /* no temporary left over */
+	CHECK_INT(temporary_directory_count_entries(directory), 2); /* no temporary left over */
 	spool_close(spool);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 static void test_open_creates_parents_with_mode_0700(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	char *nested = xasprintf("%s/a/b/spool/", directory);
 	struct spool *spool = spool_open(nested);
 	struct stat status;
@@ -174,25 +122,25 @@ static void test_open_creates_parents_with_mode_0700(void)
 	spool_close(spool);
 	free(nested);
 	free(middle);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 static void test_open_fails_under_a_file(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	char *path = xasprintf("%s/file/spool", directory);
 
-	write_file(directory, "file", "x", 1);
+	temporary_directory_write(directory, "file", "x", 1);
 	errno = 0;
 	CHECK(spool_open(path) == NULL);
 	CHECK_INT(errno, ENOTDIR);
 	free(path);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 static void test_update_replaces_envelope(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	struct spool *spool = spool_open(directory);
 	struct envelope envelope, read;
 	char id[SPOOL_ID_SIZE];
@@ -209,31 +157,31 @@ static void test_update_replaces_envelope(void)
 	CHECK_INT(read.recipients[1].attempts, 3);
 	CHECK_STR(read.recipients[1].last_error, "451 4.3.0 try later");
 	CHECK_INT(read.next_attempt, 1700000600);
-	CHECK_INT(count_entries(directory), 2);
+	CHECK_INT(temporary_directory_count_entries(directory), 2);
 	envelope_free(&read);
 	envelope_free(&envelope);
 	spool_close(spool);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 static void test_update_of_missing_message_fails(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	struct spool *spool = spool_open(directory);
 	struct envelope envelope;
 
 	make_envelope(&envelope, "0000000000000001");
 	CHECK_INT(spool_update(spool, &envelope), -1);
 	CHECK_INT(errno, ENOENT);
-	CHECK_INT(count_entries(directory), 0);
+	CHECK_INT(temporary_directory_count_entries(directory), 0);
 	envelope_free(&envelope);
 	spool_close(spool);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 static void test_remove_deletes_both_files(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	struct spool *spool = spool_open(directory);
 	struct buffer text;
 	char id[SPOOL_ID_SIZE];
@@ -241,19 +189,19 @@ static void test_remove_deletes_both_files(void)
 	buffer_init(&text, 1024);
 	CHECK_INT(commit_new(spool, id), 0);
 	CHECK_INT(spool_remove(spool, id), 0);
-	CHECK_INT(count_entries(directory), 0);
+	CHECK_INT(temporary_directory_count_entries(directory), 0);
 	CHECK_INT(spool_read_message(spool, id, &text), -1);
 	CHECK_INT(errno, ENOENT);
 	CHECK_INT(spool_remove(spool, id), -1);
 	CHECK_INT(errno, ENOENT);
 	buffer_free(&text);
 	spool_close(spool);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 static void test_read_refuses_what_does_not_fit(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	struct spool *spool = spool_open(directory);
 	struct buffer text;
 	struct envelope envelope;
@@ -270,7 +218,7 @@ static void test_read_refuses_what_does_not_fit(void)
 	envelope_free(&envelope);
 	buffer_free(&text);
 	spool_close(spool);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 /* The text of an envelope without its last line (the "end" line). */
@@ -304,7 +252,7 @@ static void collect(const char *id, void *context)
 
 static void test_scan_cleans_up_and_lists_in_order(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	struct spool *spool = spool_open(directory);
 	char first[SPOOL_ID_SIZE], second[SPOOL_ID_SIZE], *name;
 	struct found_ids found = {0};
@@ -313,13 +261,13 @@ static void test_scan_cleans_up_and_lists_in_order(void)
 
 	CHECK_INT(commit_new(spool, first), 0);
 	CHECK_INT(commit_new(spool, second), 0);
-	write_file(directory, "00000000000000AA.env.tmp", "sender: half", 12);  /* interrupted commit */
-	write_file(directory, "00000000000000BB.msg", "Subject: x\r\n\r\n", 14); /* message, no envelope */
+	temporary_directory_write(directory, "00000000000000AA.env.tmp", "sender: half", 12);  /* interrupted commit */
+	temporary_directory_write(directory, "00000000000000BB.msg", "Subject: x\r\n\r\n", 14); /* message, no envelope */
 	incomplete_envelope_text("00000000000000CC", &text);
 	CHECK(envelope_decode(buffer_slice(&text), &envelope) == ENVELOPE_INCOMPLETE);
 	envelope_free(&envelope);
-	write_file(directory, "00000000000000CC.env", text.data, text.length);
-	write_file(directory, "00000000000000CC.msg", "Subject: y\r\n\r\n", 14);
+	temporary_directory_write(directory, "00000000000000CC.env", text.data, text.length);
+	temporary_directory_write(directory, "00000000000000CC.msg", "Subject: y\r\n\r\n", 14);
 	CHECK_INT(spool_scan(spool, collect, &found), 2);
 	CHECK_INT(found.count, 2);
 	CHECK_STR(found.ids[0], first);
@@ -328,31 +276,31 @@ static void test_scan_cleans_up_and_lists_in_order(void)
 	CHECK(!file_exists(directory, "00000000000000BB.msg"));
 	CHECK(!file_exists(directory, "00000000000000CC.env"));
 	CHECK(!file_exists(directory, "00000000000000CC.msg"));
-	CHECK_INT(count_entries(directory), 4);
+	CHECK_INT(temporary_directory_count_entries(directory), 4);
 	CHECK(reads_back(spool, first));
 	name = xasprintf("%s.env", second);
 	CHECK(file_exists(directory, name));
 	free(name);
 	buffer_free(&text);
 	spool_close(spool);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 static void test_scan_of_empty_spool(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	struct spool *spool = spool_open(directory);
 	struct found_ids found = {0};
 
 	CHECK_INT(spool_scan(spool, collect, &found), 0);
 	CHECK_INT(found.count, 0);
 	spool_close(spool);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 static void test_ids_are_unique_and_increasing(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	struct spool *spool = spool_open(directory);
 	char previous[SPOOL_ID_SIZE] = "", id[SPOOL_ID_SIZE];
 	int bad_order = 0, bad_form = 0;
@@ -368,12 +316,12 @@ static void test_ids_are_unique_and_increasing(void)
 	CHECK_INT(bad_form, 0);
 	CHECK_INT(bad_order, 0);
 	spool_close(spool);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 static void test_ids_follow_those_found_by_scan(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	struct spool *spool = spool_open(directory);
 	struct envelope envelope;
 	char id[SPOOL_ID_SIZE];
@@ -388,7 +336,7 @@ static void test_ids_follow_those_found_by_scan(void)
 	spool_new_id(spool, id);
 	CHECK_STR(id, "7FFFFFFFFFFFFF01");
 	spool_close(spool);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 struct worker {
@@ -419,7 +367,7 @@ static double seconds_since(const struct timespec *start)
 /* Commits threads x COMMITS_PER_THREAD messages; checks every one; returns commits/s. */
 static double commit_concurrently(int threads)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	struct spool *spool = spool_open(directory);
 	struct worker workers[THREADS];
 	pthread_t handles[THREADS];
@@ -444,7 +392,7 @@ static double commit_concurrently(int threads)
 	CHECK_INT(unreadable, 0);
 	CHECK_INT(spool_scan(spool, collect, &(struct found_ids){0}), threads * COMMITS_PER_THREAD);
 	spool_close(spool);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 	return threads * COMMITS_PER_THREAD / elapsed;
 }
 
@@ -486,7 +434,7 @@ static void test_commit_into_unwritable_directory_fails(void)
 
 static void test_full_disk_leaves_nothing(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	struct spool *spool = spool_open(directory);
 	struct rlimit saved, small = {4096, 4096};
 	size_t length = 100000;
@@ -504,33 +452,33 @@ static void test_full_disk_leaves_nothing(void)
 	signal(SIGXFSZ, SIG_DFL);
 	CHECK_INT(result, -1);
 	CHECK_INT(error, EFBIG);
-	CHECK_INT(count_entries(directory), 0);
+	CHECK_INT(temporary_directory_count_entries(directory), 0);
 	free(message);
 	spool_close(spool);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 static void test_failed_rename_leaves_no_message(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	struct spool *spool = spool_open(directory);
 	char *blocker = xasprintf("%s/00000000000000F0.env", directory);
 	int error;
 
 	/* A non-empty directory where the envelope should go: rename(2) cannot replace it. */
 	CHECK_INT(mkdir(blocker, 0700), 0);
-	write_file(blocker, "inside", "x", 1);
+	temporary_directory_write(blocker, "inside", "x", 1);
 	CHECK_INT(commit_fixed(spool, "00000000000000F0", slice_from_string("Subject: f\r\n\r\n"), &error), -1);
 	CHECK(error != 0);
-	CHECK_INT(count_entries(directory), 1); /* only the blocker */
+	CHECK_INT(temporary_directory_count_entries(directory), 1); /* only the blocker */
 	free(blocker);
 	spool_close(spool);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 static void test_existing_id_is_refused_and_kept(void)
 {
-	char *directory = make_temporary_directory();
+	char *directory = temporary_directory_create("spool");
 	struct spool *spool = spool_open(directory);
 	char id[SPOOL_ID_SIZE];
 	int error;
@@ -542,7 +490,7 @@ static void test_existing_id_is_refused_and_kept(void)
 	CHECK_INT(commit_fixed(spool, "bad/id", slice_from_string("x"), &error), -1);
 	CHECK_INT(error, EINVAL);
 	spool_close(spool);
-	remove_tree(directory);
+	temporary_directory_remove(directory);
 }
 
 int main(void)

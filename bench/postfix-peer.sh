@@ -1,0 +1,44 @@
+#!/bin/sh
+# Starts or stops a private Postfix on loopback configured like the tern demo: accepts mail
+# for bench.test, durable queue, delivers to Maildir. Nothing system-wide is touched: its
+# config, queue and mailboxes live under the directory given.
+#   bench/postfix-peer.sh start DIR ADDRESS:PORT     bench/postfix-peer.sh stop DIR
+set -eu
+action=$1
+dir=$(realpath -m "$2")
+if [ "$action" = stop ]; then
+	postfix -c "$dir/etc" stop >/dev/null 2>&1 || true
+	exit 0
+fi
+listen=$3
+rm -rf "$dir"
+mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/mail"
+cp /etc/postfix/master.cf.proto "$dir/etc/master.cf" 2>/dev/null || cp /etc/postfix/master.cf "$dir/etc/master.cf"
+cp /etc/postfix/dynamicmaps.cf "$dir/etc/" 2>/dev/null || true
+# The stock smtpd line, moved to our address and port.
+sed -i "s/^smtp      inet  n       -       y       -       -       smtpd/$listen inet n - n - - smtpd/" "$dir/etc/master.cf"
+cat > "$dir/etc/main.cf" <<CONF
+compatibility_level = 3.6
+queue_directory = $dir/queue
+data_directory = $dir/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.bench.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+virtual_mailbox_domains = bench.test
+virtual_mailbox_base = $dir/mail
+virtual_mailbox_maps = inline:{ bob@bench.test=bob/Maildir/ }
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+default_process_limit = 200
+maillog_file_prefixes = $dir
+maillog_file = $dir/postfix.log
+CONF
+chown 65534:65534 "$dir/mail"
+chown postfix "$dir/data"
+postfix -c "$dir/etc" check >/dev/null 2>&1 || true
+postfix -c "$dir/etc" start || script -qc "postfix -c $dir/etc start" /dev/null
