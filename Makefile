@@ -28,7 +28,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
 # so the link line proves the module depends on nothing else.
-UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -38,22 +38,33 @@ unit_config := src/conf/config.c src/conf/config_directives.c src/conf/config_va
 unit_envelope := src/queue/envelope.c
 unit_spool := src/queue/spool.c src/queue/envelope.c
 unit_maildir := src/deliver/maildir.c
+unit_header_fields := src/mailauth/header_fields.c
+unit_address_list := src/mailauth/address_list.c src/smtp/address.c
+unit_tls := src/net/tls.c
+unit_base64 := src/util/base64.c
+unit_sasl := src/smtp/sasl.c src/util/base64.c
+unit_password := src/policy/password.c
+unit_auth_throttle := src/policy/auth_throttle.c
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
-FUZZERS := address command data_decoder envelope
+FUZZERS := address command data_decoder envelope header_fields address_list sasl
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
 fuzz_envelope := src/queue/envelope.c
+fuzz_header_fields := src/mailauth/header_fields.c
+fuzz_address_list := src/mailauth/address_list.c src/smtp/address.c
+fuzz_sasl := src/smtp/sasl.c src/util/base64.c
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format
 .SECONDEXPANSION:
+.SECONDARY:
 
 all: deps
 	@$(MAKE) --no-print-directory MODE=release binaries
 
-binaries: $(OUT)/ternd
+binaries: $(OUT)/ternd $(OUT)/tern
 
 deps:
 	@scripts/install-deps
@@ -63,6 +74,9 @@ $(OUT)/obj/%.o: %.c
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(OUT)/ternd: $(call objects,$(LIBRARY_SOURCES) src/cmd/ternd.c)
+	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(OUT)/tern: $(call objects,$(LIBRARY_SOURCES) $(filter-out src/cmd/ternd.c,$(wildcard src/cmd/*.c)))
 	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(OUT)/tests/test_%: $$(call objects,tests/unit/test_%.c $(UTIL_SOURCES) $$(unit_$$*))
@@ -75,6 +89,7 @@ $(OUT)/fuzz/replay_%: $$(call objects,fuzz/fuzz_%.c fuzz/replay.c $(UTIL_SOURCES
 
 run: all
 	@mkdir -p var
+	@scripts/dev-certificate var/tls
 	build/release/ternd -d -c examples/dev/ternd.conf
 
 check: deps
@@ -86,25 +101,42 @@ unit: $(foreach t,$(UNIT_TESTS),$(OUT)/tests/test_$(t))
 fuzz-replay: $(foreach f,$(FUZZERS),$(OUT)/fuzz/replay_$(f))
 	@set -e; for f in $(FUZZERS); do $(OUT)/fuzz/replay_$$f fuzz/corpus/$$f; done
 
-integration: $(OUT)/ternd
+integration: $(OUT)/ternd $(OUT)/tern
 	TERN_BUILD=$(OUT) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # libFuzzer builds with clang; each harness runs FUZZ_SECONDS, new inputs go to build/fuzz-corpus.
 define FUZZ_RULE
 build/fuzz/fuzz_$(1): fuzz/fuzz_$(1).c $(UTIL_SOURCES) $(fuzz_$(1))
 	@mkdir -p build/fuzz
-	clang -std=c11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $$@ $$^
+	clang -std=c11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $$@ $$^ $(PKG_LIBS)
 endef
 $(foreach f,$(FUZZERS),$(eval $(call FUZZ_RULE,$(f))))
 
 fuzz: deps $(foreach f,$(FUZZERS),build/fuzz/fuzz_$(f))
 	@set -e; for f in $(FUZZERS); do mkdir -p build/fuzz-corpus/$$f; \
-		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/ \
 			build/fuzz-corpus/$$f fuzz/corpus/$$f; done
 
 # Side-by-side with a private Postfix on loopback; not part of check.
 bench: deps
 	bench/acceptance.sh
+
+# ternd and tern in $(PREFIX)/sbin, with the sendmail(8) link that cron, PHP and git look for;
+# /usr/sbin/sendmail too, but only where no other MTA has put one.
+PREFIX ?= /usr/local
+.PHONY: install
+install:
+	@$(MAKE) --no-print-directory MODE=release binaries
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 755 build/release/ternd build/release/tern $(DESTDIR)$(PREFIX)/sbin/
+	@link=$(DESTDIR)$(PREFIX)/sbin/sendmail; \
+	if [ -e "$$link" -o -L "$$link" ] && [ "$$(readlink "$$link")" != tern ]; then \
+		echo "install: $$link is not ours: left alone"; \
+	else ln -sfn tern "$$link" && echo "install: $$link -> tern"; fi
+	@link=$(DESTDIR)/usr/sbin/sendmail; \
+	if [ -e "$$link" -o -L "$$link" ]; then echo "install: $$link exists: left alone"; \
+	else install -d $(DESTDIR)/usr/sbin && ln -s $(PREFIX)/sbin/tern "$$link" && \
+		echo "install: $$link -> $(PREFIX)/sbin/tern"; fi
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -89,15 +89,36 @@ static void begin_shutdown(struct daemon_state *state)
 	event_add(state->shutdown_poll, &tick);
 }
 
+/* Loads the certificates of config; false (logged) on failure. *tls is NULL without any. */
+static bool load_certificates(const struct config *config, struct tls_server **tls)
+{
+	struct buffer errors;
+	bool ok;
+
+	buffer_init(&errors, 64 * 1024);
+	*tls = tls_server_create(config, &errors);
+	ok = *tls != NULL || config->certificate_count == 0;
+	if (!ok)
+		log_error("tls: %s", errors.length ? errors.data : "cannot load certificates");
+	buffer_free(&errors);
+	return ok;
+}
+
 static void reload(struct daemon_state *state)
 {
 	struct config *fresh = load_config(state->config_path);
 	const struct config *running = config_current();
+	struct tls_server *tls;
 
-	if (fresh == NULL) {
+	if (fresh == NULL || !load_certificates(fresh, &tls)) {
 		log_error("reload failed; keeping the running configuration");
+		config_free(fresh);
 		return;
 	}
+	/* Sessions already under TLS keep their connection's context (OpenSSL counts references);
+	 * new handshakes get the renewed certificates. */
+	tls_server_free(state->services.tls);
+	state->services.tls = tls;
 	if (strcmp(fresh->spool_directory, running->spool_directory) != 0 ||
 	    fresh->listener_count != running->listener_count)
 		log_warning("reload: listener and spool changes take effect at the next restart");
@@ -148,7 +169,10 @@ static int serve(struct daemon_state *state)
 	state->services = (struct session_services){.base = state->base,
 	                                            .spool = state->spool,
 	                                            .workpool = state->pool,
-	                                            .scheduler = state->scheduler};
+	                                            .scheduler = state->scheduler,
+	                                            .auth_throttle = auth_throttle_create()};
+	if (!load_certificates(config, &state->services.tls))
+		return 1;
 	state->server = server_create(&state->services, config);
 	if (state->server == NULL)
 		return 1;
@@ -177,6 +201,8 @@ static void cleanup(struct daemon_state *state)
 	scheduler_free(state->scheduler);
 	server_free(state->server);
 	spool_close(state->spool);
+	tls_server_free(state->services.tls);
+	auth_throttle_free(state->services.auth_throttle);
 	if (state->shutdown_poll)
 		event_free(state->shutdown_poll);
 	config_current_set(NULL);

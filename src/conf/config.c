@@ -334,6 +334,12 @@ void config_free(struct config *config)
 	free(config->trusted);
 	free(config->spool_directory);
 	free(config->user);
+	free(config->local_socket);
+	for (size_t i = 0; i < config->certificate_count; i++) {
+		free(config->certificates[i].certificate);
+		free(config->certificates[i].key);
+	}
+	free(config->certificates);
 	free(config->hostname);
 	free(config->path);
 	free(config);
@@ -363,4 +369,30 @@ bool config_is_trusted(const struct config *config, const struct sockaddr *addre
 		if (config_values_network_contains(&config->trusted[i], address))
 			return true;
 	return false;
+}
+
+const struct config_user *config_find_login(const struct config *config, const char *name, char *mailbox,
+                                           size_t size)
+{
+	const char *at = strrchr(name, '@');
+	const struct config_user *found = NULL;
+	const struct config_domain *found_domain = NULL;
+
+	for (size_t i = 0; i < config->domain_count; i++) {
+		const struct config_domain *domain = &config->domains[i];
+		struct slice local = at ? slice_make(name, (size_t)(at - name)) : slice_from_string(name);
+		const struct config_user *user;
+
+		if (at && !slice_equal_string_nocase(slice_from_string(at + 1), domain->name))
+			continue;
+		if ((user = config_find_user(domain, local)) == NULL)
+			continue;
+		if (found != NULL)
+			return NULL; /* "alice" in two domains is ambiguous: the client must say which */
+		found = user;
+		found_domain = domain;
+	}
+	if (found != NULL)
+		snprintf(mailbox, size, "%s@%s", found->name, found_domain->name);
+	return found;
 }

@@ -4,6 +4,9 @@
  *   spool PATH
  *   user NAME                    (started as root: run as this system user once bound)
  *   listen ADDRESS:PORT smtp|submission|submissions     (IPv6 as [::1]:25)
+ *   tls cert PATH key PATH       (repeatable: several certificates, chosen by SNI; the first
+ *                                 is the default. Needed by submission and submissions.)
+ *   local-socket PATH            (where `tern sendmail` submits; mode 0666)
  *   trusted CIDR...                                      (clients that may relay)
  *   max-message-size SIZE        (bytes, or with K/M/G suffix; default 25M)
  *   max-recipients N             (per message; default 100)
@@ -28,7 +31,13 @@
 enum listener_role {
 	LISTENER_SMTP,        /* port 25: MX, STARTTLS optional */
 	LISTENER_SUBMISSION,  /* port 587: STARTTLS then AUTH required */
-	LISTENER_SUBMISSIONS  /* port 465: implicit TLS, AUTH required */
+	LISTENER_SUBMISSIONS, /* port 465: implicit TLS, AUTH required */
+	LISTENER_LOCAL        /* the local socket of `tern sendmail`: local users, trusted */
+};
+
+struct config_certificate {
+	char *certificate; /* PEM file with the certificate chain, absolute; owned */
+	char *key;         /* PEM file with the private key, absolute; owned */
 };
 
 struct config_listener {
@@ -71,6 +80,9 @@ struct config {
 	char *user;              /* system user to run as after binding, or NULL */
 	struct config_listener *listeners;
 	size_t listener_count;
+	struct config_certificate *certificates;
+	size_t certificate_count;
+	char *local_socket;      /* absolute path, or NULL for none */
 	struct config_network *trusted;
 	size_t trusted_count;
 	struct config_domain *domains;
@@ -96,6 +108,10 @@ const struct config_domain *config_find_domain(const struct config *config, stru
 const struct config_user *config_find_user(const struct config_domain *domain, struct slice name);
 /* The alias with this name (case-insensitive) in domain, or NULL. */
 const struct config_alias *config_find_alias(const struct config_domain *domain, struct slice name);
+/* The user a login name means: "user@domain", or a bare "user" that exactly one local domain
+ * has. Fills mailbox with "user@domain". NULL when unknown or ambiguous. */
+const struct config_user *config_find_login(const struct config *config, const char *name, char *mailbox,
+                                            size_t size);
 /* Whether a client address lies in one of the trusted networks. */
 bool config_is_trusted(const struct config *config, const struct sockaddr *address);
 

@@ -67,6 +67,28 @@ static void handle_user(struct config_parser *parser, const struct config_statem
 	parser->config->user = xstrdup(statement->words[1]);
 }
 
+static void handle_tls(struct config_parser *parser, const struct config_statement *statement)
+{
+	struct config *config = parser->config;
+	struct config_certificate *certificate;
+
+	if (strcmp(statement->words[1], "cert") != 0 || strcmp(statement->words[3], "key") != 0) {
+		config_report(parser, statement->line, "tls: expected: tls cert PATH key PATH");
+		return;
+	}
+	config->certificates =
+	    xrealloc(config->certificates, (config->certificate_count + 1) * sizeof *config->certificates);
+	certificate = &config->certificates[config->certificate_count++];
+	certificate->certificate = config_resolve_path(parser, statement->words[2]);
+	certificate->key = config_resolve_path(parser, statement->words[4]);
+}
+
+static void handle_local_socket(struct config_parser *parser, const struct config_statement *statement)
+{
+	free(parser->config->local_socket);
+	parser->config->local_socket = config_resolve_path(parser, statement->words[1]);
+}
+
 static bool parse_role(const char *text, enum listener_role *role)
 {
 	static const char *const names[] = {"smtp", "submission", "submissions"};
@@ -244,6 +266,9 @@ static const struct directive top_directives[] = {
 	{.name = "listen", .usage = "listen ADDRESS:PORT smtp|submission|submissions", .minimum = 2, .maximum = 2,
 	 .required = true, .handle = handle_listen},
 	{.name = "trusted", .usage = "trusted CIDR...", .minimum = 1, .maximum = MANY, .handle = handle_trusted},
+	{.name = "tls", .usage = "tls cert PATH key PATH", .minimum = 4, .maximum = 4, .handle = handle_tls},
+	{.name = "local-socket", .usage = "local-socket PATH", .minimum = 1, .maximum = 1, .once = true,
+	 .handle = handle_local_socket},
 	VALUE("max-message-size", VALUE_SIZE, max_message_size, "SIZE"),
 	VALUE("max-recipients", VALUE_COUNT, max_recipients, "N"),
 	VALUE("max-connections", VALUE_COUNT, max_connections, "N"),
@@ -366,8 +391,15 @@ void config_directives_open_block(struct config_parser *parser, const struct con
 
 void config_directives_check_required(struct config_parser *parser)
 {
+	const struct config *config = parser->config;
+
 	for (const struct directive *directive = top_directives; directive->name != NULL; directive++)
 		if (directive->required && !parser->used[directive - top_directives])
 			config_report(parser, parser->last_line, "no %s directive (usage: %s)", directive->name,
 			              directive->usage);
+	/* RFC 8314 §3, RFC 4954 §4: submission means TLS, so its listeners need a certificate. */
+	for (size_t i = 0; i < config->listener_count && config->certificate_count == 0; i++)
+		if (config->listeners[i].role != LISTENER_SMTP)
+			config_report(parser, parser->listener_lines[i], "listen: %s needs a certificate (add: tls cert PATH key PATH)",
+			              config->listeners[i].role == LISTENER_SUBMISSION ? "submission" : "submissions");
 }

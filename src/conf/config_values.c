@@ -175,6 +175,11 @@ static const char *parse_prefix(const char *slash, struct config_network *networ
 	problem = parse_number(slash + 1, "", NULL, address_bits(network->family), &value);
 	if (problem == NUMBER_ZERO)
 		return "a /0 network would trust every address (an open relay)";
+	/* Wider than a /8 (IPv4) or /16 (IPv6) is no one's own network: it would relay for
+	 * much of the internet, so it is refused like /0. */
+	if (problem == NUMBER_OK && value < (network->family == AF_INET ? 8u : 16u))
+		return network->family == AF_INET ? "networks wider than /8 would make an open relay"
+		                                  : "networks wider than /16 would make an open relay";
 	if (problem != NUMBER_OK)
 		return network->family == AF_INET ? "prefix length must be from 1 to 32"
 		                                  : "prefix length must be from 1 to 128";

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "conf/config_current.h"
@@ -42,10 +44,10 @@ struct server {
 
 static void address_key(const struct sockaddr *peer, unsigned char key[16])
 {
-	memset(key, 0, 16);
+	memset(key, 0, 16); /* local-socket clients all share the key "::" */
 	if (peer->sa_family == AF_INET6) {
 		memcpy(key, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
-	} else {
+	} else if (peer->sa_family == AF_INET) {
 		key[10] = key[11] = 0xff;
 		memcpy(key + 12, &((const struct sockaddr_in *)peer)->sin_addr, 4);
 	}
@@ -125,12 +127,56 @@ static void on_accept_error(struct evconnlistener *socket, void *context)
 	log_error("accept failed: %s", strerror(errno));
 }
 
+/* The local socket of `tern sendmail`: any local user may connect (mode 0666), as any user may
+ * run sendmail(8); the session learns the uid from SO_PEERCRED. */
+static struct evconnlistener *listen_local(struct session_services *services, const char *path, void *context)
+{
+	struct sockaddr_un address = {.sun_family = AF_UNIX};
+	evutil_socket_t fd;
+	struct evconnlistener *listener;
+
+	if (strlen(path) >= sizeof address.sun_path) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	strcpy(address.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return NULL;
+	unlink(path); /* a socket left by an earlier run */
+	if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0 || chmod(path, 0666) != 0 ||
+	    (listener = evconnlistener_new(services->base, on_accept, context, LEV_OPT_CLOSE_ON_FREE, 128, fd)) == NULL) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return NULL;
+	}
+	return listener;
+}
+
+static bool add_local_listener(struct server *server, const struct config *config)
+{
+	struct listener *listener = &server->listeners[server->listener_count];
+
+	listener->server = server;
+	listener->role = LISTENER_LOCAL;
+	listener->socket = listen_local(server->services, config->local_socket, listener);
+	if (listener->socket == NULL) {
+		log_error("cannot listen on %s: %s", config->local_socket, strerror(errno));
+		return false;
+	}
+	evconnlistener_set_error_cb(listener->socket, on_accept_error);
+	server->listener_count++;
+	log_info("listening on %s local", config->local_socket);
+	return true;
+}
+
 struct server *server_create(struct session_services *services, const struct config *config)
 {
 	struct server *server = xcalloc(1, sizeof *server);
 
 	server->services = services;
-	server->listeners = xcalloc(config->listener_count, sizeof *server->listeners);
+	server->listeners = xcalloc(config->listener_count + 1, sizeof *server->listeners);
 	for (size_t i = 0; i < config->listener_count; i++) {
 		const struct config_listener *wanted = &config->listeners[i];
 		struct listener *listener = &server->listeners[i];
@@ -149,7 +195,12 @@ struct server *server_create(struct session_services *services, const struct con
 		}
 		evconnlistener_set_error_cb(listener->socket, on_accept_error);
 		server->listener_count = i + 1;
-		log_info("listening on %s", wanted->text);
+		log_info("listening on %s %s", wanted->text,
+		         wanted->role == LISTENER_SMTP ? "smtp" : wanted->role == LISTENER_SUBMISSION ? "submission" : "submissions");
+	}
+	if (config->local_socket != NULL && !add_local_listener(server, config)) {
+		server_free(server);
+		return NULL;
 	}
 	return server;
 }

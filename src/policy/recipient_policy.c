@@ -84,6 +84,11 @@ void recipient_policy_decide(const struct config *config, const struct address *
 		local = slice_from_string("postmaster");
 	} else if (rcpt->domain_kind == ADDRESS_DOMAIN_NAME) {
 		domain = config_find_domain(config, slice_from_string(rcpt->domain));
+		/* user@HOSTNAME is local too, in the first domain: where cron's mail to "root"
+		 * (qualified with our name by `tern sendmail`) finds the alias root. */
+		if (domain == NULL && config->domain_count > 0 &&
+		    slice_equal_string_nocase(slice_from_string(rcpt->domain), config->hostname))
+			domain = &config->domains[0];
 	}
 	if (domain != NULL) {
 		if (resolve_local(config, domain, local, 0, decision)) {

@@ -1,7 +1,8 @@
 /* recipient_policy: decides what happens to one RCPT: deliver locally (to which mailboxes),
  * relay, or refuse (unknown user, relay denied). It is the one place that says who may relay:
  * local domains from anyone; other domains only for clients the caller vouches for
- * (trusted network or authenticated). An open relay is impossible by construction. */
+ * (trusted network or authenticated). An open relay is impossible by construction.
+ * user@HOSTNAME (our own name) counts as user in the first domain. */
 #ifndef TERN_RECIPIENT_POLICY_H
 #define TERN_RECIPIENT_POLICY_H
 

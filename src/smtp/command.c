@@ -175,6 +175,16 @@ static enum command_result parse_smtputf8(struct parameter parameter, struct com
 	return COMMAND_OK;
 }
 
+/* AUTH=<mailbox as xtext> or AUTH=<> (RFC 4954 §5), once. The value is informational only:
+ * tern never trusts an identity asserted by the client; it is checked, then ignored. */
+static enum command_result parse_auth(struct parameter parameter, struct command *command)
+{
+	if (command->has_auth || !parameter.has_value)
+		return COMMAND_BAD_PARAMETER;
+	command->has_auth = true;
+	return COMMAND_OK;
+}
+
 /* esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-") (RFC 5321 §4.1.2) */
 static bool is_esmtp_keyword(struct slice text)
 {
@@ -219,6 +229,8 @@ static enum command_result parse_parameter(struct slice text, bool is_mail, stru
 		return parse_body(parameter, command);
 	if (slice_equal_string_nocase(parameter.keyword, "SMTPUTF8"))
 		return parse_smtputf8(parameter, command);
+	if (slice_equal_string_nocase(parameter.keyword, "AUTH"))
+		return parse_auth(parameter, command);
 	return COMMAND_UNKNOWN_PARAMETER; /* RFC 5321 §4.1.1.11: 555 for what we did not offer */
 }
 
@@ -318,6 +330,7 @@ static enum command_result clear_on_failure(enum command_result result, struct c
 		command->size = 0;
 		command->body = BODY_UNSPECIFIED;
 		command->smtputf8 = false;
+		command->has_auth = false;
 		command->chunk_size = 0;
 		command->last = false;
 	}

@@ -57,6 +57,7 @@ struct command {
 	uint64_t size;
 	enum command_body body;
 	bool smtputf8;
+	bool has_auth; /* AUTH= (RFC 4954 §5) was given; its value is ignored */
 	/* BDAT: chunk size and whether LAST was given. */
 	uint64_t chunk_size;
 	bool last;

@@ -5,6 +5,7 @@
 #include "smtp/received.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char *received_protocol(bool ehlo, bool tls, bool authenticated, bool smtputf8)
 {
@@ -28,10 +29,12 @@ bool received_append(struct buffer *out, const struct received_info *info)
 	localtime_r(&info->when, &local);
 	/* RFC 5322 §3.3 date-time; tern never calls setlocale, so names are English. */
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &local);
-	ok = buffer_printf(out, "Received: from %s ([%s])\r\n\tby %s (tern) with %s id %s", info->helo,
-	                   info->client_address, info->hostname, info->protocol, info->queue_id);
+	/* A TCP client is named by its address literal; a local-socket one by its uid. */
+	ok = buffer_printf(out, strchr(info->client_address, ' ') ? "Received: from %s (%s)" : "Received: from %s ([%s])",
+	                   info->helo, info->client_address) &&
+	     buffer_printf(out, "\r\n\tby %s (tern) with %s id %s", info->hostname, info->protocol, info->queue_id);
 	if (ok && info->tls)
-		ok = buffer_printf(out, "\r\n\t(%s)", info->tls);
+		ok = buffer_printf(out, "\r\n\t(using %s)", info->tls);
 	if (ok && info->recipient)
 		ok = buffer_printf(out, "\r\n\tfor <%s>", info->recipient);
 	return ok && buffer_printf(out, ";\r\n\t%s\r\n", date);

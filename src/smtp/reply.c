@@ -60,6 +60,21 @@ static const struct reply_entry replies[REPLY_COUNT] = {
 	[REPLY_SYNCHRONIZATION] = {554, "5.5.0", "SMTP synchronization error: command sent before reply"},
 	[REPLY_PREGREETING] = {554, "5.5.0", "SMTP protocol violation: talked before the greeting"},
 	[REPLY_SHUTTING_DOWN] = {421, "4.3.2", "%h Service shutting down, try again later"},
+	[REPLY_TLS_READY] = {220, "2.0.0", "Ready to start TLS"},                   /* RFC 3207 §4 */
+	[REPLY_TLS_ACTIVE] = {503, "5.5.1", "TLS already active"},
+	[REPLY_TLS_UNAVAILABLE] = {454, "4.7.0", "TLS not available"},              /* RFC 3207 §4 */
+	[REPLY_TLS_REQUIRED] = {530, "5.7.0", "Must issue a STARTTLS command first"}, /* RFC 3207 §4 */
+	[REPLY_AUTH_REQUIRED] = {530, "5.7.0", "Authentication required"},          /* RFC 4954 §6 */
+	[REPLY_AUTH_NOT_HERE] = {502, "5.5.1", "AUTH is offered on the submission ports only"},
+	[REPLY_AUTH_CHALLENGE] = {334, NULL, "%s"},                                  /* RFC 4954 §4 */
+	[REPLY_AUTH_OK] = {235, "2.7.0", "Authentication successful"},
+	[REPLY_AUTH_FAILED] = {535, "5.7.8", "Authentication credentials invalid"},
+	[REPLY_AUTH_CANCELLED] = {501, "5.0.0", "Authentication cancelled"},
+	[REPLY_AUTH_BAD_RESPONSE] = {501, "5.5.2", "Cannot decode the authentication response"},
+	[REPLY_AUTH_UNKNOWN_MECHANISM] = {504, "5.5.4", "Unrecognized authentication type"},
+	[REPLY_AUTH_ALREADY] = {503, "5.5.1", "Already authenticated"},
+	[REPLY_AUTH_LOCKED] = {454, "4.7.0", "Too many failed authentication attempts, try again later"},
+	[REPLY_SENDER_NOT_OWNED] = {553, "5.7.1", "<%s>: Sender address rejected: not owned by the authenticated user"},
 };
 
 static void expand(const struct reply_entry *entry, const char *hostname, const char *argument, char *out,
@@ -98,6 +113,27 @@ size_t reply_format(enum reply_id id, const char *hostname, const char *argument
 	length = strlen(out);
 	memcpy(out + length, "\r\n", 3);
 	return length + 2;
+}
+
+enum reply_id reply_for_sender(enum sender_verdict verdict)
+{
+	static const enum reply_id replies_for[] = {
+	    [SENDER_OK] = REPLY_SENDER_OK,
+	    [SENDER_TLS_REQUIRED] = REPLY_TLS_REQUIRED,
+	    [SENDER_AUTH_REQUIRED] = REPLY_AUTH_REQUIRED,
+	    [SENDER_NOT_OWNED] = REPLY_SENDER_NOT_OWNED,
+	};
+	return replies_for[verdict];
+}
+
+enum reply_id reply_for_recipient(enum recipient_verdict verdict)
+{
+	static const enum reply_id replies_for[] = {
+	    [RECIPIENT_ACCEPT] = REPLY_RECIPIENT_OK,
+	    [RECIPIENT_UNKNOWN_USER] = REPLY_UNKNOWN_USER,
+	    [RECIPIENT_RELAY_DENIED] = REPLY_RELAY_DENIED,
+	};
+	return replies_for[verdict];
 }
 
 int reply_code(enum reply_id id) { return replies[id].code; }

@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 
+#include "policy/recipient_policy.h"
+#include "policy/sender_policy.h"
+
 enum reply_id {
 	REPLY_NONE, /* no reply now (the session replies later) */
 	REPLY_GREETING,
@@ -53,6 +56,21 @@ enum reply_id {
 	REPLY_SYNCHRONIZATION,
 	REPLY_PREGREETING,
 	REPLY_SHUTTING_DOWN,
+	REPLY_TLS_READY,
+	REPLY_TLS_ACTIVE,
+	REPLY_TLS_UNAVAILABLE,
+	REPLY_TLS_REQUIRED,
+	REPLY_AUTH_REQUIRED,
+	REPLY_AUTH_NOT_HERE,
+	REPLY_AUTH_CHALLENGE,
+	REPLY_AUTH_OK,
+	REPLY_AUTH_FAILED,
+	REPLY_AUTH_CANCELLED,
+	REPLY_AUTH_BAD_RESPONSE,
+	REPLY_AUTH_UNKNOWN_MECHANISM,
+	REPLY_AUTH_ALREADY,
+	REPLY_AUTH_LOCKED,
+	REPLY_SENDER_NOT_OWNED,
 	REPLY_COUNT
 };
 
@@ -61,6 +79,10 @@ enum reply_id {
  * hostname. Returns the length written. */
 size_t reply_format(enum reply_id id, const char *hostname, const char *argument, char *out, size_t size);
 #define REPLY_MAX 1024
+
+/* The replies for the policies' verdicts, shared by the session and `tern policy`. */
+enum reply_id reply_for_sender(enum sender_verdict verdict);
+enum reply_id reply_for_recipient(enum recipient_verdict verdict);
 
 /* The basic code of id (e.g. 550), for logs and for deciding whether a reply is an error. */
 int reply_code(enum reply_id id);

@@ -1,7 +1,6 @@
-/* session: the I/O side of an SMTP server session. It frames input into command lines
- * (CRLF only, at most 512 octets, RFC 5321 §4.5.3.1.4) or feeds it to the data decoder
- * (DATA, BDAT), sends replies, enforces timeouts (§4.5.3.2) and the error limit, and commits
- * each accepted message to the spool on the work pool, replying 250 only once it is durable.
+/* session: the I/O side of an SMTP server session: start and end, replies, timeouts
+ * (RFC 5321 §4.5.3.2), the error limit, and framing input into command lines (CRLF only, at
+ * most 512 octets, §4.5.3.1.4) or handing it to the message code (session_message.c).
  * What a command means is session_commands.c's business. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,20 +11,22 @@
 #include <time.h>
 
 #include "conf/config_current.h"
-#include "smtp/received.h"
+#include "smtp/sasl.h"
 #include "smtp/session_internal.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
 #define SESSION_READ_HIGH_WATER (256 * 1024) /* stop reading while this much is unprocessed */
 
-static void pump(struct session *session);
-static void close_after_reply(struct session *session);
+static const char *const role_names[] = {"smtp", "submission", "submissions", "local"};
 
-static const char *const state_names[] = {"greeting", "ready", "hello", "mail", "data", "chunk", "commit",
-                                          "closing"};
+void session_pump(struct session *session);
+void session_close_after_reply(struct session *session);
 
-static void set_timeouts(struct session *session, unsigned seconds)
+static const char *const state_names[] = {"greeting", "ready", "hello", "mail", "data",
+                                          "chunk",    "auth",  "busy",  "closing"};
+
+void session_set_timeouts(struct session *session, unsigned seconds)
 {
 	struct timeval timeout = {seconds, 0};
 	bufferevent_set_timeouts(session->connection, &timeout, &timeout);
@@ -39,46 +40,17 @@ void session_set_state(struct session *session, enum session_state state)
 	log_debug("%s state %s -> %s", session->id, state_names[session->state], state_names[state]);
 	session->state = state;
 	if (was_data != is_data) /* RFC 5321 §4.5.3.2: longer patience while data flows */
-		set_timeouts(session, is_data ? session->config->data_timeout : session->config->command_timeout);
-}
-
-void session_reset_transaction(struct session *session)
-{
-	envelope_free(&session->envelope);
-	buffer_free(&session->message);
-	session->accepted_rcpts = 0;
-	session->single_rcpt[0] = '\0';
-	session->smtputf8 = false;
-	session->data_started = false;
-	session->queue_id[0] = '\0';
-	session->chunk_remaining = 0;
-	session->chunk_last = false;
-	session->chunk_refusal = REPLY_NONE;
-}
-
-void session_begin_message(struct session *session, enum data_mode mode)
-{
-	struct received_info info = {
-		.helo = session->helo,
-		.client_address = session->client_address,
-		.hostname = session->config->hostname,
-		.protocol = received_protocol(session->ehlo, false, false, session->smtputf8),
-		.recipient = session->accepted_rcpts == 1 ? session->single_rcpt : NULL,
-		.when = time(NULL),
-	};
-
-	spool_new_id(session->services->spool, session->queue_id);
-	info.queue_id = session->queue_id;
-	buffer_init(&session->message, 64 * 1024);
-	received_append(&session->message, &info);
-	/* The size limit applies to what the client sends, not to our trace header. */
-	session->message.maximum = session->message.length + session->config->max_message_size;
-	data_decoder_init(&session->decoder, mode, &session->message);
-	session->data_started = true;
+		session_set_timeouts(session, is_data ? session->config->data_timeout : session->config->command_timeout);
 }
 
 static void write_ehlo_extensions(struct session *session, struct evbuffer *output)
 {
+	/* RFC 3207 §4: STARTTLS only before TLS; RFC 4954 §4 and RFC 8314: AUTH only under TLS,
+	 * and only where users submit (the MX port takes mail for us, not from our users). */
+	if (session->services->tls && !session->tls && session->role != LISTENER_LOCAL)
+		evbuffer_add(output, "250-STARTTLS\r\n", 14);
+	if (session->tls && (session->role == LISTENER_SUBMISSION || session->role == LISTENER_SUBMISSIONS))
+		evbuffer_add(output, "250-AUTH PLAIN LOGIN\r\n", 22);
 	/* RFC 5321 §4.1.1.1: "250-" continuation lines, the last one "250 ". */
 	evbuffer_add_printf(output, "250-PIPELINING\r\n"         /* RFC 2920 */
 	                            "250-SIZE %zu\r\n"           /* RFC 1870 */
@@ -101,7 +73,7 @@ static void log_refusal(struct session *session, const char *line, const char *w
 }
 
 /* Sends a reply; returns false when the session is now closing. */
-static bool send_reply(struct session *session, enum reply_id id, const char *argument, const char *what)
+bool session_reply(struct session *session, enum reply_id id, const char *argument, const char *what)
 {
 	struct evbuffer *output = bufferevent_get_output(session->connection);
 	char line[REPLY_MAX];
@@ -119,225 +91,118 @@ static bool send_reply(struct session *session, enum reply_id id, const char *ar
 	if (code >= 400) {
 		log_refusal(session, line, what);
 		if (code == 421 || id == REPLY_SYNCHRONIZATION || id == REPLY_PREGREETING) {
-			close_after_reply(session);
+			session_close_after_reply(session);
 			return false;
 		}
 		if (++session->errors >= SESSION_ERRORS_MAX) {
-			send_reply(session, REPLY_TOO_MANY_ERRORS, NULL, "errors");
+			session_reply(session, REPLY_TOO_MANY_ERRORS, NULL, "errors");
 			return false;
 		}
 	}
 	return true;
 }
 
-/* Ends the session, or, while the spool is still writing its message, marks it to end
- * when the commit completes (the job holds a pointer to it). */
-static void session_free(struct session *session)
+static void finish(evutil_socket_t fd, short events, void *context)
 {
-	if (session->commit_in_flight) {
-		session->closed_by_peer = true;
-		bufferevent_disable(session->connection, EV_READ | EV_WRITE);
-		return;
-	}
+	struct session *session = context;
+
 	log_info("%s disconnect client=%s", session->id, session->client_address);
 	session_reset_transaction(session);
+	session_auth_free(session);
 	if (session->greeting_timer)
 		event_free(session->greeting_timer);
+	if (session->delay_timer)
+		event_free(session->delay_timer);
+	if (session->close_timer)
+		event_free(session->close_timer);
 	bufferevent_free(session->connection);
 	config_current_release(session->config);
 	session->on_close(session->close_context);
 	free(session);
 }
 
-static void on_drained(struct bufferevent *connection, void *context)
+/* Ends the session: never at once, since callers up the stack may still look at it, but on the
+ * next loop turn, with no callbacks in between. While a work-pool job holds the session, the
+ * job's completion ends it instead. Safe to call more than once. */
+void session_end(struct session *session)
+{
+	struct timeval now = {0, 0};
+
+	if (session->job_in_flight) {
+		session->closed_by_peer = true;
+		bufferevent_disable(session->connection, EV_READ | EV_WRITE);
+		return;
+	}
+	if (session->ending)
+		return;
+	session->ending = true;
+	bufferevent_disable(session->connection, EV_READ | EV_WRITE);
+	bufferevent_setcb(session->connection, NULL, NULL, NULL, NULL);
+	event_base_once(session->services->base, -1, EV_TIMEOUT, finish, session, &now);
+}
+
+/* Octets not yet handed to the kernel, including those under a TLS filter. */
+static size_t unsent(const struct session *session)
+{
+	struct bufferevent *plain = bufferevent_get_underlying(session->connection);
+	size_t length = evbuffer_get_length(bufferevent_get_output(session->connection));
+
+	return plain ? length + evbuffer_get_length(bufferevent_get_output(plain)) : length;
+}
+
+#define SESSION_CLOSE_TICKS 1000 /* 10 ms each: how long a last reply may take to leave */
+
+static void close_when_sent(evutil_socket_t fd, short events, void *context)
 {
 	struct session *session = context;
+	struct timeval tick = {0, 10 * 1000};
 
-	if (session->state == STATE_CLOSING)
-		session_free(session);
+	if (unsent(session) == 0 || ++session->close_ticks > SESSION_CLOSE_TICKS)
+		session_end(session);
+	else
+		evtimer_add(session->close_timer, &tick);
 }
 
-static void close_after_reply(struct session *session)
+void session_close_after_reply(struct session *session)
 {
+	struct timeval now = {0, 0};
+
+	if (session->state == STATE_CLOSING)
+		return;
 	session_set_state(session, STATE_CLOSING);
 	bufferevent_disable(session->connection, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(session->connection)) == 0)
-		session_free(session);
-	/* otherwise on_drained frees it once the reply is on the wire */
-}
-
-/* --- committing a message ------------------------------------------------------------- */
-
-struct commit_job {
-	struct session *session;
-	int result;
-	int error;
-};
-
-static void commit_work(void *context)
-{
-	struct commit_job *job = context;
-	struct session *session = job->session;
-
-	job->result = spool_commit(session->services->spool, &session->envelope, buffer_slice(&session->message));
-	job->error = errno;
-}
-
-static void log_queued(struct session *session)
-{
-	char sender[LOG_QUOTED_SIZE];
-
-	log_info("%s queued session=%s client=%s helo=%s from=%s size=%zu nrcpt=%zu", session->queue_id,
-	         session->id, session->client_address, session->helo,
-	         log_quote(sender, session->envelope.sender, strlen(session->envelope.sender)),
-	         session->message.length, session->envelope.recipient_count);
-}
-
-static void commit_done(void *context)
-{
-	struct commit_job *job = context;
-	struct session *session = job->session;
-	bool committed = job->result == 0;
-	int error = job->error;
-
-	free(job);
-	session->commit_in_flight = false;
-	if (committed) {
-		log_queued(session);
-		scheduler_enqueue(session->services->scheduler, session->queue_id, true);
-	} else {
-		log_error("%s spool commit failed: %s", session->queue_id, strerror(error));
-	}
-	if (session->closed_by_peer) {
-		session_free(session);
-		return;
-	}
-	session_set_state(session, STATE_HELLO);
-	if (committed)
-		send_reply(session, REPLY_QUEUED, session->queue_id, "DATA");
-	else
-		send_reply(session, error == ENOSPC || error == EDQUOT ? REPLY_STORAGE_FULL : REPLY_LOCAL_ERROR, NULL,
-		           "DATA");
-	session_reset_transaction(session);
-	if (session->state == STATE_CLOSING)
-		return;
-	if (session->shutdown_requested) {
-		send_reply(session, REPLY_SHUTTING_DOWN, NULL, "shutdown");
-		return;
-	}
-	bufferevent_enable(session->connection, EV_READ);
-	pump(session);
-}
-
-static void commit_message(struct session *session)
-{
-	struct commit_job *job = xcalloc(1, sizeof *job);
-	time_t now = time(NULL);
-
-	job->session = session;
-	session->envelope.id = xstrdup(session->queue_id);
-	session->envelope.created = now;
-	session->envelope.next_attempt = now;
-	session->envelope.eightbit |= session->decoder.has_8bit;
-	session->envelope.client = xasprintf("%s %s", session->client_address, session->helo);
-	session_set_state(session, STATE_COMMIT);
-	session->commit_in_flight = true;
-	/* Input waits while the spool writes; pipelined commands are read after the reply. */
-	bufferevent_disable(session->connection, EV_READ);
-	workpool_submit(session->services->workpool, commit_work, commit_done, job);
-}
-
-/* --- message data ------------------------------------------------------------------- */
-
-static enum reply_id data_error_reply(unsigned errors)
-{
-	if (errors & DATA_ERROR_TOO_BIG)
-		return REPLY_MESSAGE_TOO_BIG;
-	if (errors & (DATA_ERROR_BARE_LF | DATA_ERROR_BARE_CR))
-		return REPLY_BARE_LINE_ENDING;
-	if (errors & DATA_ERROR_NUL)
-		return REPLY_NUL_IN_MESSAGE;
-	return REPLY_DATA_LINE_TOO_LONG;
-}
-
-/* The whole message is in: commit it, or refuse it and forget the transaction. */
-static void message_complete(struct session *session, const char *what)
-{
-	unsigned errors = session->decoder.errors;
-
-	if (errors == 0) {
-		commit_message(session);
-		return;
-	}
-	session_reset_transaction(session);
-	session_set_state(session, STATE_HELLO);
-	send_reply(session, data_error_reply(errors), NULL, what);
-}
-
-/* Feeds all waiting DATA input to the decoder; returns true if the end marker was reached. */
-static bool consume_data(struct session *session, struct evbuffer *input)
-{
-	struct evbuffer_iovec pieces[8];
-
-	while (!session->decoder.ended && evbuffer_get_length(input) > 0) {
-		int count = evbuffer_peek(input, -1, NULL, pieces, 8);
-		size_t consumed = 0;
-
-		for (int i = 0; i < count && i < 8 && !session->decoder.ended; i++)
-			consumed += data_decoder_feed(&session->decoder, slice_make(pieces[i].iov_base, pieces[i].iov_len));
-		if (consumed == 0)
-			break; /* the decoder takes every byte until the end marker; never spin */
-		evbuffer_drain(input, consumed);
-	}
-	return session->decoder.ended;
-}
-
-/* Reads what is here of the current BDAT chunk; returns true when the chunk is complete. */
-static bool consume_chunk(struct session *session, struct evbuffer *input)
-{
-	struct evbuffer_iovec pieces[8];
-
-	while (session->chunk_remaining > 0 && evbuffer_get_length(input) > 0) {
-		int count = evbuffer_peek(input, -1, NULL, pieces, 8);
-		size_t consumed = 0;
-
-		for (int i = 0; i < count && i < 8 && session->chunk_remaining > 0; i++) {
-			size_t length = pieces[i].iov_len;
-			if (length > session->chunk_remaining)
-				length = (size_t)session->chunk_remaining;
-			if (session->chunk_refusal == REPLY_NONE)
-				data_decoder_feed(&session->decoder, slice_make(pieces[i].iov_base, length));
-			session->chunk_remaining -= length;
-			consumed += length;
-		}
-		evbuffer_drain(input, consumed);
-	}
-	return session->chunk_remaining == 0;
-}
-
-static void chunk_complete(struct session *session)
-{
-	char octets[32];
-
-	if (session->chunk_refusal != REPLY_NONE) {
-		enum reply_id refusal = session->chunk_refusal;
-		/* RFC 3030 §2: a failed BDAT fails the transaction. */
-		session_reset_transaction(session);
-		session_set_state(session, session->helo[0] ? STATE_HELLO : STATE_READY);
-		send_reply(session, refusal, NULL, "BDAT");
-		return;
-	}
-	session_set_state(session, STATE_MAIL);
-	if (session->chunk_last) {
-		session->decoder.errors |= data_decoder_finish(&session->decoder);
-		message_complete(session, "BDAT");
-		return;
-	}
-	snprintf(octets, sizeof octets, "%zu", session->message.length);
-	send_reply(session, REPLY_CHUNK_RECEIVED, octets, "BDAT");
+	session->close_timer = evtimer_new(session->services->base, close_when_sent, session);
+	evtimer_add(session->close_timer, &now);
 }
 
 /* --- command lines ------------------------------------------------------------------ */
+
+/* RFC 5321 §4.5.3.1.4: 512 octets per command line; RFC 4954 §4: AUTH lines and SASL
+ * responses may be up to 12288 octets. */
+static size_t line_limit(const struct session *session, struct evbuffer *input)
+{
+	char start[5];
+
+	if (session->state == STATE_AUTH)
+		return SASL_RESPONSE_MAX + 2;
+	if (evbuffer_copyout(input, start, 5) == 5 && slice_equal_string_nocase(slice_make(start, 5), "AUTH "))
+		return SASL_RESPONSE_MAX + 16;
+	return COMMAND_LINE_MAX;
+}
+
+/* RFC 3207 §4.2 and CVE-2011-0411: whatever the client sent after STARTTLS, before the
+ * handshake, is dropped, never run as a command inside the TLS session. */
+static void start_tls_after_reply(struct session *session, struct evbuffer *input)
+{
+	size_t pipelined = evbuffer_get_length(input);
+
+	if (pipelined > 0) {
+		log_info("%s discarded %zu octets pipelined after STARTTLS client=%s", session->id, pipelined,
+		         session->client_address);
+		evbuffer_drain(input, pipelined);
+	}
+	session_tls_start(session);
+}
 
 /* Takes one complete command line off input and runs it. Returns false when no complete
  * line is there yet. Over-long lines are answered once and discarded up to their CRLF. */
@@ -345,66 +210,81 @@ static bool next_command(struct session *session, struct evbuffer *input)
 {
 	size_t line_length;
 	struct evbuffer_ptr end = evbuffer_search_eol(input, NULL, &line_length, EVBUFFER_EOL_CRLF_STRICT);
-	char line[COMMAND_LINE_MAX];
+	char line[SASL_RESPONSE_MAX + 16];
 	struct session_reply reply;
 	enum command_verb verb;
 	bool too_long;
 
 	if (end.pos < 0) {
 		size_t waiting = evbuffer_get_length(input);
-		if (waiting >= COMMAND_LINE_MAX) { /* keep a final CR: it may start the CRLF */
+		if (waiting >= line_limit(session, input)) { /* keep a final CR: it may start the CRLF */
 			evbuffer_drain(input, waiting - 1);
 			if (!session->long_line) {
 				session->long_line = true;
-				send_reply(session, REPLY_LINE_TOO_LONG, NULL, "command");
+				session_reply(session, REPLY_LINE_TOO_LONG, NULL, "command");
 			}
 		}
 		return false;
 	}
-	too_long = session->long_line || (size_t)end.pos + 2 > COMMAND_LINE_MAX;
+	too_long = session->long_line || (size_t)end.pos + 2 > line_limit(session, input);
 	if (too_long) {
 		evbuffer_drain(input, (size_t)end.pos + line_length);
 		if (!session->long_line)
-			send_reply(session, REPLY_LINE_TOO_LONG, NULL, "command");
+			session_reply(session, REPLY_LINE_TOO_LONG, NULL, "command");
 		session->long_line = false;
 		return true;
 	}
 	evbuffer_remove(input, line, (size_t)end.pos);
 	evbuffer_drain(input, line_length);
+	if (session->state == STATE_AUTH) {
+		session_auth_response(session, slice_make(line, (size_t)end.pos));
+		return true;
+	}
 	session_run_command(session, slice_make(line, (size_t)end.pos), evbuffer_get_length(input) > 0, &reply,
 	                    &verb);
-	if (send_reply(session, reply.id, reply.argument, command_verb_name(verb)) && verb == VERB_QUIT)
-		close_after_reply(session);
+	if (!session_reply(session, reply.id, reply.argument, command_verb_name(verb)))
+		return true;
+	if (verb == VERB_QUIT)
+		session_close_after_reply(session);
+	else if (reply.id == REPLY_TLS_READY)
+		start_tls_after_reply(session, input);
 	return true;
 }
 
 /* Processes whatever input is waiting, as far as the state allows. */
-static void pump(struct session *session)
+void session_pump(struct session *session)
 {
 	struct evbuffer *input = bufferevent_get_input(session->connection);
 
 	for (;;) {
 		switch (session->state) {
 		case STATE_DATA:
-			if (!consume_data(session, input))
+			if (!session_consume_data(session, input))
 				return;
-			message_complete(session, "DATA");
+			session_message_complete(session, "DATA");
 			break;
 		case STATE_CHUNK:
-			if (!consume_chunk(session, input))
+			if (!session_consume_chunk(session, input))
 				return;
-			chunk_complete(session);
+			session_chunk_complete(session);
 			break;
 		case STATE_READY:
 		case STATE_HELLO:
 		case STATE_MAIL:
+		case STATE_AUTH:
 			if (!next_command(session, input))
 				return;
 			break;
-		default: /* greeting, commit, closing: input waits */
+		default: /* greeting, busy, closing: input waits */
 			return;
 		}
 	}
+}
+
+void session_resume(struct session *session)
+{
+	bufferevent_enable(session->connection, EV_READ);
+	session_pump(session);
 }
 
 static void on_readable(struct bufferevent *connection, void *context)
@@ -412,10 +292,10 @@ static void on_readable(struct bufferevent *connection, void *context)
 	struct session *session = context;
 
 	if (session->state == STATE_GREETING) { /* RFC 5321 §3.1: the client waits for 220 */
-		send_reply(session, REPLY_PREGREETING, NULL, "pregreeting");
+		session_reply(session, REPLY_PREGREETING, NULL, "pregreeting");
 		return;
 	}
-	pump(session);
+	session_pump(session);
 }
 
 static void on_event(struct bufferevent *connection, short events, void *context)
@@ -425,13 +305,19 @@ static void on_event(struct bufferevent *connection, short events, void *context
 	if ((events & BEV_EVENT_TIMEOUT) && session->state != STATE_CLOSING) {
 		log_info("%s timeout state=%s client=%s", session->id, state_names[session->state],
 		         session->client_address);
-		if (session->commit_in_flight)
-			return; /* commit_done replies; the write side is merely slow */
+		if (session->job_in_flight)
+			return; /* the job's completion replies; the write side is merely slow */
 		bufferevent_enable(connection, EV_WRITE);
-		send_reply(session, REPLY_TIMEOUT, NULL, "timeout");
+		session_reply(session, REPLY_TIMEOUT, NULL, "timeout");
 		return;
 	}
-	session_free(session);
+	if (events & BEV_EVENT_CONNECTED) { /* the TLS handshake is done */
+		session_tls_describe(session);
+		return;
+	}
+	if ((events & BEV_EVENT_ERROR) && session->tls)
+		session_tls_log_error(session);
+	session_end(session);
 }
 
 static void greet(evutil_socket_t fd, short events, void *context)
@@ -439,7 +325,40 @@ static void greet(evutil_socket_t fd, short events, void *context)
 	struct session *session = context;
 
 	session_set_state(session, STATE_READY);
-	send_reply(session, REPLY_GREETING, NULL, "greeting");
+	session_reply(session, REPLY_GREETING, NULL, "greeting");
+}
+
+/* Sets client_address and trust: a TCP peer by address; a local-socket peer by its uid. */
+static void identify_client(struct session *session, evutil_socket_t fd, const struct sockaddr *peer)
+{
+	if (peer->sa_family == AF_UNIX) {
+		struct ucred credentials;
+		socklen_t length = sizeof credentials;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0)
+			snprintf(session->client_address, sizeof session->client_address, "local uid=%u",
+			         (unsigned)credentials.uid);
+		else
+			snprintf(session->client_address, sizeof session->client_address, "local");
+		session->trusted = true; /* like sendmail(8): local users may send anywhere */
+	} else {
+		if (peer->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)peer)->sin6_addr, session->client_address,
+			          sizeof session->client_address);
+		else
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)peer)->sin_addr, session->client_address,
+			          sizeof session->client_address);
+		session->trusted = config_is_trusted(session->config, peer);
+	}
+}
+
+void session_watch_connection(struct session *session)
+{
+	bufferevent_setcb(session->connection, on_readable, NULL, on_event, session);
+	bufferevent_setwatermark(session->connection, EV_READ, 0, SESSION_READ_HIGH_WATER);
+	session_set_timeouts(session, session->state == STATE_DATA || session->state == STATE_CHUNK
+	                                  ? session->config->data_timeout
+	                                  : session->config->command_timeout);
+	bufferevent_enable(session->connection, EV_READ | EV_WRITE);
 }
 
 struct session *session_start(struct session_services *services, evutil_socket_t fd, const struct sockaddr *peer,
@@ -455,20 +374,13 @@ struct session *session_start(struct session_services *services, evutil_socket_t
 	session->on_close = on_close;
 	session->close_context = context;
 	memcpy(&session->peer, peer, peer_length);
-	if (peer->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)peer)->sin6_addr, session->client_address,
-		          sizeof session->client_address);
-	else
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)peer)->sin_addr, session->client_address,
-		          sizeof session->client_address);
-	session->client_may_relay = config_is_trusted(session->config, peer);
+	identify_client(session, fd, peer);
 	session->connection = bufferevent_socket_new(services->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_setcb(session->connection, on_readable, on_drained, on_event, session);
-	bufferevent_setwatermark(session->connection, EV_READ, 0, SESSION_READ_HIGH_WATER);
-	set_timeouts(session, session->config->command_timeout);
-	bufferevent_enable(session->connection, EV_READ | EV_WRITE);
-	log_info("%s connect client=%s trusted=%s", session->id, session->client_address,
-	         session->client_may_relay ? "yes" : "no");
+	session_watch_connection(session);
+	log_info("%s connect client=%s port=%s trusted=%s", session->id, session->client_address,
+	         role_names[role], session->trusted ? "yes" : "no");
+	if (role == LISTENER_SUBMISSIONS) /* RFC 8314 §3.3: TLS from the first byte */
+		session_tls_start(session);
 	if (session->config->greeting_delay > 0) {
 		struct timeval delay = {session->config->greeting_delay, 0};
 		session->greeting_timer = evtimer_new(services->base, greet, session);
@@ -485,10 +397,10 @@ void session_shutdown(struct session *session)
 	switch (session->state) {
 	case STATE_DATA:
 	case STATE_CHUNK:
-	case STATE_COMMIT:
+	case STATE_BUSY:
 	case STATE_CLOSING:
-		return; /* the transaction finishes first; commit_done says goodbye */
+		return; /* the transaction (or AUTH check) finishes first, then says goodbye */
 	default:
-		send_reply(session, REPLY_SHUTTING_DOWN, NULL, "shutdown");
+		session_reply(session, REPLY_SHUTTING_DOWN, NULL, "shutdown");
 	}
 }

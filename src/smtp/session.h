@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include "conf/config.h"
+#include "net/tls.h"
+#include "policy/auth_throttle.h"
 #include "queue/scheduler.h"
 #include "queue/spool.h"
 #include "util/workpool.h"
@@ -21,6 +23,8 @@ struct session_services {
 	struct workpool *workpool;
 	struct scheduler *scheduler;
 	unsigned long sessions_started; /* numbers session ids */
+	struct tls_server *tls;         /* NULL without certificates; replaced on reload */
+	struct auth_throttle *auth_throttle;
 };
 
 /* Starts a session on an accepted socket (which it owns from now on). on_close(context) is

@@ -44,10 +44,25 @@ static void handle_hello(struct session *session, const struct command *command,
 	reply_with(reply, session->ehlo ? REPLY_EHLO : REPLY_HELO, session->client_address);
 }
 
+struct client_standing session_standing(const struct session *session)
+{
+	struct client_standing standing = {session->role, session->tls, session->trusted,
+	                                   session->user[0] ? session->user : NULL};
+	return standing;
+}
+
 static void handle_mail(struct session *session, const struct command *command, struct session_reply *reply)
 {
 	char sender[ADDRESS_FORMAT_SIZE];
+	struct client_standing standing = session_standing(session);
+	const char *rule;
+	enum sender_verdict verdict = sender_policy_decide(session->config, &standing, &command->address, &rule);
 
+	address_format(&command->address, sender, sizeof sender);
+	if (verdict != SENDER_OK) {
+		reply_with(reply, reply_for_sender(verdict), sender);
+		return;
+	}
 	if (!session->ehlo && (command->has_size || command->body != BODY_UNSPECIFIED || command->smtputf8)) {
 		reply_with(reply, REPLY_NO_PARAMETERS_AFTER_HELO, NULL);
 		return;
@@ -57,7 +72,6 @@ static void handle_mail(struct session *session, const struct command *command, 
 		return;
 	}
 	session_reset_transaction(session);
-	address_format(&command->address, sender, sizeof sender);
 	session->envelope.sender = xstrdup(sender);
 	session->envelope.smtputf8 = session->smtputf8 = command->smtputf8;
 	session->envelope.eightbit = command->body == BODY_8BITMIME;
@@ -90,6 +104,7 @@ static void handle_rcpt(struct session *session, const struct command *command, 
 {
 	struct recipient_decision decision;
 	char rcpt[ADDRESS_FORMAT_SIZE];
+	struct client_standing standing = session_standing(session);
 
 	address_format(&command->address, rcpt, sizeof rcpt);
 	if (command->address.has_utf8 && !session->smtputf8) { /* RFC 6531 §3.6.2 */
@@ -100,13 +115,11 @@ static void handle_rcpt(struct session *session, const struct command *command, 
 		reply_with(reply, REPLY_TOO_MANY_RECIPIENTS, NULL);
 		return;
 	}
-	recipient_policy_decide(session->config, &command->address, session->client_may_relay, &decision);
+	recipient_policy_decide(session->config, &command->address, sender_policy_may_relay(&standing), &decision);
 	switch (decision.verdict) {
 	case RECIPIENT_UNKNOWN_USER:
-		reply_with(reply, REPLY_UNKNOWN_USER, rcpt);
-		break;
 	case RECIPIENT_RELAY_DENIED:
-		reply_with(reply, REPLY_RELAY_DENIED, rcpt);
+		reply_with(reply, reply_for_recipient(decision.verdict), rcpt);
 		break;
 	case RECIPIENT_ACCEPT:
 		add_targets(session, rcpt, &decision);
@@ -182,6 +195,21 @@ static void handle_help(struct session *session, const struct command *command, 
 	reply_with(reply, REPLY_HELP, NULL);
 }
 
+static void handle_starttls(struct session *session, const struct command *command, struct session_reply *reply)
+{
+	if (session->tls)
+		reply_with(reply, REPLY_TLS_ACTIVE, NULL);
+	else if (session->services->tls == NULL || session->role == LISTENER_LOCAL)
+		reply_with(reply, REPLY_NOT_IMPLEMENTED, NULL); /* not offered */
+	else
+		reply_with(reply, REPLY_TLS_READY, NULL); /* the session switches once this is queued */
+}
+
+static void handle_auth(struct session *session, const struct command *command, struct session_reply *reply)
+{
+	session_auth_begin(session, command, reply);
+}
+
 static void handle_not_implemented(struct session *session, const struct command *command,
                                    struct session_reply *reply)
 {
@@ -201,8 +229,8 @@ static const struct command_rule command_rules[VERB_COUNT] = {
 	[VERB_VRFY] = {ANY_COMMAND_STATE, true, handle_vrfy},
 	[VERB_EXPN] = {ANY_COMMAND_STATE, true, handle_not_implemented},
 	[VERB_HELP] = {ANY_COMMAND_STATE, true, handle_help},
-	[VERB_STARTTLS] = {ANY_COMMAND_STATE, true, handle_not_implemented},
-	[VERB_AUTH] = {ANY_COMMAND_STATE, true, handle_not_implemented},
+	[VERB_STARTTLS] = {IN(STATE_READY) | IN(STATE_HELLO), true, handle_starttls},
+	[VERB_AUTH] = {IN(STATE_HELLO), true, handle_auth}, /* RFC 4954 §4: after EHLO, outside a transaction */
 };
 
 static enum reply_id address_error(const struct command *command)
@@ -264,7 +292,8 @@ void session_run_command(struct session *session, struct slice line, bool input_
 	/* RFC 2920 §3.1: after a group-ending command (and after any command of a client that
 	 * was not offered PIPELINING) the client waits for our reply. Bytes already here were
 	 * sent without waiting: refuse rather than guess what they mean. */
-	if (input_waiting && command.verb != VERB_QUIT && command.verb != VERB_BDAT &&
+	/* STARTTLS is the exception: what follows it is discarded, not refused (RFC 3207 §4.2). */
+	if (input_waiting && command.verb != VERB_QUIT && command.verb != VERB_BDAT && command.verb != VERB_STARTTLS &&
 	    (rule->ends_group || !session->ehlo)) {
 		reply_with(reply, REPLY_SYNCHRONIZATION, NULL);
 		return;

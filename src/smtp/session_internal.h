@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "policy/sender_policy.h"
 #include "queue/envelope.h"
 #include "smtp/command.h"
 #include "smtp/data_decoder.h"
@@ -24,7 +25,8 @@ enum session_state {
 	STATE_MAIL,     /* MAIL accepted; RCPTs collect; BDAT chunks may have started */
 	STATE_DATA,     /* reading DATA content until <CRLF>.<CRLF> */
 	STATE_CHUNK,    /* reading the octets of one BDAT chunk */
-	STATE_COMMIT,   /* the spool is writing the message; input waits */
+	STATE_AUTH,     /* AUTH in progress: the next line is a SASL response (RFC 4954 §4) */
+	STATE_BUSY,     /* a work-pool job (commit, password check) or a delay runs; input waits */
 	STATE_CLOSING   /* last reply being flushed; then the session ends */
 };
 
@@ -42,14 +44,22 @@ struct session {
 	enum session_state state;
 	char client_address[INET6_ADDRSTRLEN];
 	struct sockaddr_storage peer;
-	bool client_may_relay; /* trusted network (or, later, authenticated) */
+	bool trusted;          /* trusted network or local socket */
+	bool tls;              /* the connection is TLS (STARTTLS done, or port 465) */
+	char tls_description[128];
+	char user[ADDRESS_FORMAT_SIZE]; /* authenticated mailbox "user@domain", or "" */
+	struct session_auth *auth;      /* AUTH exchange in progress (session_auth.c), or NULL */
+	struct event *delay_timer;      /* a deliberate pause before a reply (failed AUTH) */
 	bool ehlo;             /* EHLO (not HELO): extensions and pipelining allowed */
 	char helo[SESSION_HELO_MAX + 1];
 	unsigned errors;
 	bool long_line;        /* discarding the rest of an over-long command line */
 	bool shutdown_requested;
-	bool commit_in_flight; /* a work-pool job is writing this session's message */
-	bool closed_by_peer;   /* the session ended while the spool was committing */
+	bool job_in_flight;    /* a work-pool job (commit, password check) uses the session */
+	bool closed_by_peer;   /* the session ended while a job was in flight */
+	bool ending;           /* session_end ran: freed on the next loop turn */
+	struct event *close_timer; /* STATE_CLOSING: waits for the last reply to leave */
+	unsigned close_ticks;
 	struct event *greeting_timer;
 	void (*on_close)(void *);
 	void *close_context;
@@ -67,6 +77,50 @@ struct session {
 	bool chunk_last;
 	enum reply_id chunk_refusal; /* BDAT refused: discard the chunk, then send this */
 };
+
+/* session.c */
+/* Sends a reply (REPLY_NONE: nothing); what names the command for logs. A 421 or a protocol
+ * violation closes the session, as does reaching the error limit. Returns false when the
+ * session is now closing. */
+bool session_reply(struct session *session, enum reply_id id, const char *argument, const char *what);
+/* Closes once the replies queued so far are on the wire. */
+void session_close_after_reply(struct session *session);
+/* Ends the session now, or when its work-pool job completes. */
+void session_end(struct session *session);
+/* Processes whatever input is waiting, as far as the state allows. */
+void session_pump(struct session *session);
+/* Reads input again after a job or a delay (STATE_BUSY), and processes what waits. */
+void session_resume(struct session *session);
+
+/* Puts the connection under TLS (server side): for STARTTLS after its 220 reply, whose
+ * pipelined followers have been discarded, or at once on port 465. session_tls.c. */
+void session_tls_start(struct session *session);
+/* Fills tls_description once the handshake is done. session_tls.c. */
+void session_tls_describe(struct session *session);
+/* Logs why the TLS connection failed (handshake or record errors). */
+void session_tls_log_error(struct session *session);
+
+/* session_auth.c: AUTH (RFC 4954) with PLAIN (RFC 4616) and LOGIN. */
+void session_auth_begin(struct session *session, const struct command *command, struct session_reply *reply);
+/* One line in STATE_AUTH: a SASL response. */
+void session_auth_response(struct session *session, struct slice line);
+void session_auth_free(struct session *session);
+/* What the policies need to know of this client. */
+struct client_standing session_standing(const struct session *session);
+
+/* session_message.c */
+/* Feeds waiting input to the decoder; true once DATA's end marker / the whole chunk is in. */
+bool session_consume_data(struct session *session, struct evbuffer *input);
+bool session_consume_chunk(struct session *session, struct evbuffer *input);
+/* The message is complete: commit it or refuse it (what: "DATA" or "BDAT", for logs). */
+void session_message_complete(struct session *session, const char *what);
+/* A BDAT chunk is complete: reply, or finish the message after LAST. */
+void session_chunk_complete(struct session *session);
+
+/* (Re)attaches the session's callbacks, watermark and timeouts to session->connection, after
+ * it was created or wrapped in TLS. */
+void session_watch_connection(struct session *session);
+void session_set_timeouts(struct session *session, unsigned seconds);
 
 /* Changes state, logging the transition at debug level. */
 void session_set_state(struct session *session, enum session_state state);

@@ -19,6 +19,15 @@ USERS = "alice:$6$pr7uuNj7Tj.eKh0q$HOZhExwnMsiBv.OtJ3uHd5Zf/RiJvoTGmN6wU62RhroWm
 ALIASES = "postmaster: alice\nteam: alice, bob\nforward: someone@remote.test\nmixed: carol, friend@elsewhere.test\n"
 
 
+def make_certificate(directory, name, days=30):
+    """A self-signed certificate for name: DIR/NAME.crt and DIR/NAME.key."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", str(directory / f"{name}.key"), "-out", str(directory / f"{name}.crt"),
+                    "-days", str(days), "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}"],
+                   check=True, capture_output=True)
+    os.chmod(directory / f"{name}.key", 0o600)
+
+
 def free_port(host):
     with socket.socket() as s:
         s.bind((host, 0))
@@ -28,10 +37,17 @@ def free_port(host):
 class Ternd:
     """One ternd process with its own directory, address and port."""
 
-    def __init__(self, directory, extra="", domain_extra="", users=USERS, aliases=ALIASES):
+    def __init__(self, directory, extra="", domain_extra="", users=USERS, aliases=ALIASES, tls=False):
         self.dir = pathlib.Path(directory)
         self.host = f"127.0.{(os.getpid() % 200) + 1}.{next(_addresses) % 250 + 2}"
         self.port = free_port(self.host)
+        if tls:
+            self.submission_port = free_port(self.host)
+            self.submissions_port = free_port(self.host)
+            make_certificate(self.dir, "mx.example.test")
+            extra = (f"tls cert \"mx.example.test.crt\" key \"mx.example.test.key\"\n"
+                     f"listen {self.host}:{self.submission_port} submission\n"
+                     f"listen {self.host}:{self.submissions_port} submissions\n") + extra
         self.log_path = self.dir / "ternd.log"
         (self.dir / "users").write_text(users)
         (self.dir / "aliases").write_text(aliases)
@@ -107,8 +123,8 @@ class Ternd:
         spool = self.dir / "spool"
         return sorted(p.name for p in spool.glob("*.env")) if spool.exists() else []
 
-    def connect(self, timeout=10):
-        return Client(self.host, self.port, timeout)
+    def connect(self, timeout=10, port=None):
+        return Client(self.host, port or self.port, timeout)
 
 
 class Client:

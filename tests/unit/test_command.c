@@ -117,6 +117,7 @@ static const struct command_case cases[] = {
 
 	/* RFC 5321 §4.1.1.2 mail = "MAIL FROM:" Reverse-path [SP Mail-parameters] */
 	MAIL("rfc5321_4_1_1_2_mail", "MAIL FROM:<user@example.org>", "user", "example.org"),
+	MAIL("rfc4954_5_mail_auth_parameter_accepted", "MAIL FROM:<user@example.org> AUTH=<>", "user", "example.org"),
 	MAIL("rfc5321_2_4_mail_lower_case", "mail from:<user@example.org>", "user", "example.org"),
 	MAIL("rfc5321_4_1_1_2_mail_space_after_colon_tolerated", "MAIL FROM: <user@example.org>", "user", "example.org"),
 	MAIL("rfc5321_4_1_2_mail_quoted_local_part", "MAIL FROM:<\"john doe\"@x>", "john doe", "x"),
@@ -213,7 +214,9 @@ static const struct command_case cases[] = {
 	/* RFC 5321 §4.1.1.11: parameters we do not offer */
 	FAIL("rfc5321_4_1_1_11_unknown_parameter_ret", "MAIL FROM:<a@b> RET=HDRS", COMMAND_UNKNOWN_PARAMETER, VERB_MAIL),
 	FAIL("rfc5321_4_1_1_11_unknown_parameter_envid", "MAIL FROM:<a@b> ENVID=x", COMMAND_UNKNOWN_PARAMETER, VERB_MAIL),
-	FAIL("rfc5321_4_1_1_11_unknown_parameter_auth", "MAIL FROM:<a@b> AUTH=<>", COMMAND_UNKNOWN_PARAMETER, VERB_MAIL),
+	FAIL("rfc5321_4_1_1_11_unknown_parameter_ret", "MAIL FROM:<a@b> RET=HDRS", COMMAND_UNKNOWN_PARAMETER, VERB_MAIL),
+	FAIL("rfc4954_5_auth_parameter_once", "MAIL FROM:<a@b> AUTH=<> AUTH=<>", COMMAND_BAD_PARAMETER, VERB_MAIL),
+	FAIL("rfc4954_5_auth_parameter_needs_value", "MAIL FROM:<a@b> AUTH", COMMAND_BAD_PARAMETER, VERB_MAIL),
 	FAIL("rfc5321_4_1_1_11_unknown_parameter_no_value", "MAIL FROM:<a@b> SIZE=1 XFOO", COMMAND_UNKNOWN_PARAMETER,
 	     VERB_MAIL),
 	FAIL("rfc5321_4_1_1_11_first_error_wins", "MAIL FROM:<a@b> XFOO SIZE=x", COMMAND_UNKNOWN_PARAMETER, VERB_MAIL),

@@ -375,7 +375,7 @@ static void test_network_contains(void)
 	CHECK(!contains("127.0.0.0/8", "::1"));
 	CHECK(contains("2001:db8::/32", "2001:db8:ffff::1"));
 	CHECK(!contains("2001:db8::/32", "2001:db9::1"));
-	CHECK(!contains("::/1", "192.0.2.1"));
+	CHECK(!contains("::/16", "192.0.2.1"));
 }
 
 /* Users files. */
@@ -634,6 +634,7 @@ static const char full_config[] =
 	"listen 127.0.0.1:2525 smtp\n"
 	"listen [::1]:587 submission\n"
 	"listen 0.0.0.0:465 \"submissions\"\n"
+	"tls cert \"mx.crt\" key \"mx.key\"\n"
 	"trusted 127.0.0.0/8 ::1\n"
 	"trusted 192.0.2.0/24\n"
 	"max-message-size 10M\n"

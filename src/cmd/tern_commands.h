@@ -1,0 +1,11 @@
+/* tern_commands: the subcommands of the `tern` program, one file each (tern_NAME.c). Each
+ * takes the arguments after its name (argv[0] is the subcommand name) and returns the exit
+ * status. */
+#ifndef TERN_COMMANDS_H
+#define TERN_COMMANDS_H
+
+int tern_passwd(int argc, char **argv);   /* print a crypt(3) hash for a password */
+int tern_sendmail(int argc, char **argv); /* sendmail(8) command line: submit a message */
+int tern_policy(int argc, char **argv);   /* what ternd would answer a client, and why */
+
+#endif

@@ -1,0 +1,224 @@
+/* session_message: the message of a transaction: the Received header, DATA and BDAT octets
+ * through the data decoder (RFC 5321 §4.1.1.4, RFC 3030), and the commit to the spool on the
+ * work pool, replying 250 only once message, envelope and directory are on stable storage. */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "smtp/received.h"
+#include "smtp/session_internal.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+void session_reset_transaction(struct session *session)
+{
+	envelope_free(&session->envelope);
+	buffer_free(&session->message);
+	session->accepted_rcpts = 0;
+	session->single_rcpt[0] = '\0';
+	session->smtputf8 = false;
+	session->data_started = false;
+	session->queue_id[0] = '\0';
+	session->chunk_remaining = 0;
+	session->chunk_last = false;
+	session->chunk_refusal = REPLY_NONE;
+}
+
+void session_begin_message(struct session *session, enum data_mode mode)
+{
+	struct received_info info = {
+		.helo = session->helo,
+		.client_address = session->client_address,
+		.hostname = session->config->hostname,
+		.protocol = received_protocol(session->ehlo, session->tls, session->user[0] != '\0', session->smtputf8),
+		.recipient = session->accepted_rcpts == 1 ? session->single_rcpt : NULL,
+		.when = time(NULL),
+	};
+
+	if (session->tls) {
+		session_tls_describe(session);
+		info.tls = session->tls_description;
+	}
+	spool_new_id(session->services->spool, session->queue_id);
+	info.queue_id = session->queue_id;
+	buffer_init(&session->message, 64 * 1024);
+	received_append(&session->message, &info);
+	/* The size limit applies to what the client sends, not to our trace header. */
+	session->message.maximum = session->message.length + session->config->max_message_size;
+	data_decoder_init(&session->decoder, mode, &session->message);
+	session->data_started = true;
+}
+
+/* --- committing a message ------------------------------------------------------------- */
+
+struct commit_job {
+	struct session *session;
+	int result;
+	int error;
+};
+
+static void commit_work(void *context)
+{
+	struct commit_job *job = context;
+	struct session *session = job->session;
+
+	job->result = spool_commit(session->services->spool, &session->envelope, buffer_slice(&session->message));
+	job->error = errno;
+}
+
+static void log_queued(struct session *session)
+{
+	char sender[LOG_QUOTED_SIZE];
+
+	log_info("%s queued session=%s client=%s helo=%s from=%s size=%zu nrcpt=%zu", session->queue_id,
+	         session->id, session->client_address, session->helo,
+	         log_quote(sender, session->envelope.sender, strlen(session->envelope.sender)),
+	         session->message.length, session->envelope.recipient_count);
+}
+
+static void commit_done(void *context)
+{
+	struct commit_job *job = context;
+	struct session *session = job->session;
+	bool committed = job->result == 0;
+	int error = job->error;
+
+	free(job);
+	session->job_in_flight = false;
+	if (committed) {
+		log_queued(session);
+		scheduler_enqueue(session->services->scheduler, session->queue_id, true);
+	} else {
+		log_error("%s spool commit failed: %s", session->queue_id, strerror(error));
+	}
+	if (session->closed_by_peer) {
+		session_end(session);
+		return;
+	}
+	session_set_state(session, STATE_HELLO);
+	if (committed)
+		session_reply(session, REPLY_QUEUED, session->queue_id, "DATA");
+	else
+		session_reply(session, error == ENOSPC || error == EDQUOT ? REPLY_STORAGE_FULL : REPLY_LOCAL_ERROR, NULL,
+		           "DATA");
+	session_reset_transaction(session);
+	if (session->state == STATE_CLOSING)
+		return;
+	if (session->shutdown_requested) {
+		session_reply(session, REPLY_SHUTTING_DOWN, NULL, "shutdown");
+		return;
+	}
+	session_resume(session);
+}
+
+static void commit_message(struct session *session)
+{
+	struct commit_job *job = xcalloc(1, sizeof *job);
+	time_t now = time(NULL);
+
+	job->session = session;
+	session->envelope.id = xstrdup(session->queue_id);
+	session->envelope.created = now;
+	session->envelope.next_attempt = now;
+	session->envelope.eightbit |= session->decoder.has_8bit;
+	session->envelope.client = xasprintf("%s %s", session->client_address, session->helo);
+	session_set_state(session, STATE_BUSY);
+	session->job_in_flight = true;
+	/* Input waits while the spool writes; pipelined commands are read after the reply. */
+	bufferevent_disable(session->connection, EV_READ);
+	workpool_submit(session->services->workpool, commit_work, commit_done, job);
+}
+
+/* --- message data ------------------------------------------------------------------- */
+
+static enum reply_id data_error_reply(unsigned errors)
+{
+	if (errors & DATA_ERROR_TOO_BIG)
+		return REPLY_MESSAGE_TOO_BIG;
+	if (errors & (DATA_ERROR_BARE_LF | DATA_ERROR_BARE_CR))
+		return REPLY_BARE_LINE_ENDING;
+	if (errors & DATA_ERROR_NUL)
+		return REPLY_NUL_IN_MESSAGE;
+	return REPLY_DATA_LINE_TOO_LONG;
+}
+
+/* The whole message is in: commit it, or refuse it and forget the transaction. */
+void session_message_complete(struct session *session, const char *what)
+{
+	unsigned errors = session->decoder.errors;
+
+	if (errors == 0) {
+		commit_message(session);
+		return;
+	}
+	session_reset_transaction(session);
+	session_set_state(session, STATE_HELLO);
+	session_reply(session, data_error_reply(errors), NULL, what);
+}
+
+/* Feeds all waiting DATA input to the decoder; returns true if the end marker was reached. */
+bool session_consume_data(struct session *session, struct evbuffer *input)
+{
+	struct evbuffer_iovec pieces[8];
+
+	while (!session->decoder.ended && evbuffer_get_length(input) > 0) {
+		int count = evbuffer_peek(input, -1, NULL, pieces, 8);
+		size_t consumed = 0;
+
+		for (int i = 0; i < count && i < 8 && !session->decoder.ended; i++)
+			consumed += data_decoder_feed(&session->decoder, slice_make(pieces[i].iov_base, pieces[i].iov_len));
+		if (consumed == 0)
+			break; /* the decoder takes every byte until the end marker; never spin */
+		evbuffer_drain(input, consumed);
+	}
+	return session->decoder.ended;
+}
+
+/* Reads what is here of the current BDAT chunk; returns true when the chunk is complete. */
+bool session_consume_chunk(struct session *session, struct evbuffer *input)
+{
+	struct evbuffer_iovec pieces[8];
+
+	while (session->chunk_remaining > 0 && evbuffer_get_length(input) > 0) {
+		int count = evbuffer_peek(input, -1, NULL, pieces, 8);
+		size_t consumed = 0;
+
+		for (int i = 0; i < count && i < 8 && session->chunk_remaining > 0; i++) {
+			size_t length = pieces[i].iov_len;
+			if (length > session->chunk_remaining)
+				length = (size_t)session->chunk_remaining;
+			if (session->chunk_refusal == REPLY_NONE)
+				data_decoder_feed(&session->decoder, slice_make(pieces[i].iov_base, length));
+			session->chunk_remaining -= length;
+			consumed += length;
+		}
+		evbuffer_drain(input, consumed);
+	}
+	return session->chunk_remaining == 0;
+}
+
+void session_chunk_complete(struct session *session)
+{
+	char octets[32];
+
+	if (session->chunk_refusal != REPLY_NONE) {
+		enum reply_id refusal = session->chunk_refusal;
+		/* RFC 3030 §2: a failed BDAT fails the transaction. */
+		session_reset_transaction(session);
+		session_set_state(session, session->helo[0] ? STATE_HELLO : STATE_READY);
+		session_reply(session, refusal, NULL, "BDAT");
+		return;
+	}
+	session_set_state(session, STATE_MAIL);
+	if (session->chunk_last) {
+		session->decoder.errors |= data_decoder_finish(&session->decoder);
+		session_message_complete(session, "BDAT");
+		return;
+	}
+	snprintf(octets, sizeof octets, "%zu", session->message.length);
+	session_reply(session, REPLY_CHUNK_RECEIVED, octets, "BDAT");
+}
+

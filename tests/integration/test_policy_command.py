@@ -1,0 +1,43 @@
+"""`tern policy` answers what ternd would reply to a client, and which rule decided."""
+import subprocess
+
+from conftest import BUILD
+
+TERN = BUILD / "tern"
+
+
+def policy(server, *arguments):
+    result = subprocess.run([str(TERN), "policy", "-c", str(server.config), *arguments],
+                            capture_output=True, text=True, timeout=30)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_stranger_may_not_relay_but_may_reach_local_users(make_ternd):
+    server = make_ternd(tls=True)
+    status, output = policy(server, "--ip", "203.0.113.9", "--from", "x@remote.test", "--to", "someone@gmail.test")
+    assert status == 1
+    assert "554 5.7.1 <someone@gmail.test>: Relay access denied" in output
+    assert "neither trusted nor authenticated" in output
+    status, output = policy(server, "--ip", "203.0.113.9", "--from", "x@remote.test", "--to", "alice+tag@example.test")
+    assert status == 0 and "250 2.1.5" in output and "goes to: mailbox alice@example.test" in output
+
+
+def test_submission_needs_authentication_and_owned_sender(make_ternd):
+    server = make_ternd(tls=True)
+    status, output = policy(server, "--ip", "203.0.113.9", "--port", str(server.submission_port),
+                            "--from", "alice@example.test", "--to", "friend@remote.test")
+    assert status == 1 and "530 5.7.0 Authentication required" in output
+    status, output = policy(server, "--ip", "203.0.113.9", "--port", "587", "--user", "alice",
+                            "--from", "alice@example.test", "--to", "friend@remote.test")
+    assert status == 0 and "relay: the client is trusted or authenticated" in output
+    status, output = policy(server, "--ip", "203.0.113.9", "--port", "465", "--user", "alice",
+                            "--from", "bob@example.test", "--to", "friend@remote.test")
+    assert status == 1 and "553 5.7.1" in output and "own addresses" in output
+
+
+def test_trusted_network_and_usage_errors(make_ternd):
+    server = make_ternd(extra="trusted 192.0.2.0/24")
+    status, output = policy(server, "--ip", "192.0.2.7", "--from", "app@example.test", "--to", "x@remote.test")
+    assert status == 0 and "(trusted network)" in output
+    assert policy(server, "--ip", "not-an-ip", "--from", "a@b.test", "--to", "c@d.test")[0] == 2
+    assert policy(server, "--ip", "192.0.2.7", "--user", "nobody", "--from", "a@b.test", "--to", "c@d.test")[0] == 2
