@@ -221,3 +221,12 @@ def test_lone_cr_from_a_program_becomes_a_line_break(server):
     assert result.returncode == 0, result.stderr
     [stored] = server.messages("alice", wait_for=1)
     assert stored.endswith(b"\n\n10%\n50%\n100%\ndone\n")
+
+
+def test_sendmail_t_from_a_shell_pipeline(server):
+    script = ("printf 'To: alice@example.test\\nCc: bob@example.test\\nSubject: pipeline\\n\\nfrom a shell\\n' | "
+              f"TERN_SOCKET={server.dir / 'submit.sock'} {TERN} sendmail -t -oi")
+    result = subprocess.run(["bash", "-c", script], capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert b"from a shell" in server.messages("alice", wait_for=1)[0]
+    assert b"from a shell" in server.messages("bob", wait_for=1)[0]
