@@ -4,7 +4,7 @@
 CC ?= gcc
 PYTHON := /usr/bin/python3
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-PACKAGES := libevent libevent_pthreads libevent_openssl openssl
+PACKAGES := libevent libevent_pthreads libevent_openssl openssl libunbound
 PKG_CFLAGS = $(shell pkg-config --cflags $(PACKAGES) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PACKAGES) 2>/dev/null) -lcrypt -lpthread
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc -MMD -MP $(WARNINGS) $(PKG_CFLAGS)
@@ -28,7 +28,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
 # so the link line proves the module depends on nothing else.
-UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -45,9 +45,11 @@ unit_base64 := src/util/base64.c
 unit_sasl := src/smtp/sasl.c src/util/base64.c
 unit_password := src/policy/password.c
 unit_auth_throttle := src/policy/auth_throttle.c
+unit_client_replies := src/smtp/client_replies.c
+unit_bounce := src/deliver/bounce.c src/mailauth/header_fields.c
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
-FUZZERS := address command data_decoder envelope header_fields address_list sasl
+FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
@@ -55,6 +57,7 @@ fuzz_envelope := src/queue/envelope.c
 fuzz_header_fields := src/mailauth/header_fields.c
 fuzz_address_list := src/mailauth/address_list.c src/smtp/address.c
 fuzz_sasl := src/smtp/sasl.c src/util/base64.c
+fuzz_client_replies := src/smtp/client_replies.c
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format
@@ -87,6 +90,19 @@ $(OUT)/fuzz/replay_%: $$(call objects,fuzz/fuzz_%.c fuzz/replay.c $(UTIL_SOURCES
 	@mkdir -p $(dir $@)
 	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# Drivers: small mains over one pure module, run by the integration tests.
+$(OUT)/tests/bounce_driver: $(call objects,tests/drivers/bounce_driver.c $(UTIL_SOURCES) $(unit_bounce))
+	@mkdir -p $(dir $@)
+	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The outbound SMTP client alone, driven from the command line by the integration tests.
+CLIENT_SESSION_DRIVER_SOURCES := tests/drivers/client_session_driver.c src/smtp/client_session.c \
+	src/smtp/client_ehlo.c src/smtp/client_transaction.c src/smtp/client_replies.c src/net/tls_client.c \
+	src/net/tls.c src/util/base64.c $(UTIL_SOURCES)
+$(OUT)/tests/client_session_driver: $(call objects,$(CLIENT_SESSION_DRIVER_SOURCES))
+	@mkdir -p $(dir $@)
+	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 run: all
 	@mkdir -p var
 	@scripts/dev-certificate var/tls
@@ -101,7 +117,7 @@ unit: $(foreach t,$(UNIT_TESTS),$(OUT)/tests/test_$(t))
 fuzz-replay: $(foreach f,$(FUZZERS),$(OUT)/fuzz/replay_$(f))
 	@set -e; for f in $(FUZZERS); do $(OUT)/fuzz/replay_$$f fuzz/corpus/$$f; done
 
-integration: $(OUT)/ternd $(OUT)/tern
+integration: $(OUT)/ternd $(OUT)/tern $(OUT)/tests/bounce_driver $(OUT)/tests/client_session_driver
 	TERN_BUILD=$(OUT) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # libFuzzer builds with clang; each harness runs FUZZ_SECONDS, new inputs go to build/fuzz-corpus.

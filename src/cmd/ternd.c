@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "conf/config_current.h"
+#include "dns/resolver.h"
 #include "net/server.h"
+#include "net/tls_client.h"
 #include "queue/scheduler.h"
 #include "queue/spool.h"
 #include "util/log.h"
@@ -28,6 +30,7 @@ struct daemon_state {
 	struct spool *spool;
 	struct workpool *pool;
 	struct scheduler *scheduler;
+	struct delivery_services delivery;
 	struct server *server;
 	struct session_services services;
 	struct event *shutdown_poll;
@@ -62,7 +65,8 @@ static struct config *load_config(const char *path)
 static void poll_shutdown(evutil_socket_t fd, short events, void *context)
 {
 	struct daemon_state *state = context;
-	bool idle = server_session_count(state->server) == 0 && workpool_pending(state->pool) == 0;
+	bool idle = server_session_count(state->server) == 0 && workpool_pending(state->pool) == 0 &&
+	            scheduler_busy(state->scheduler) == 0;
 
 	if (idle || time(NULL) >= state->stop_deadline) {
 		if (!idle)
@@ -152,6 +156,26 @@ static int drop_privileges(const struct config *config)
 	return 0;
 }
 
+/* The resolver and TLS client context that outbound delivery uses. */
+static int start_outbound(struct daemon_state *state, const struct config *config)
+{
+	char error[256];
+
+	state->delivery = (struct delivery_services){.base = state->base,
+	                                             .pool = state->pool,
+	                                             .spool = state->spool,
+	                                             .remote_port = 25};
+	state->delivery.resolver = resolver_create(state->base, config->resolver, NULL, error, sizeof error);
+	if (state->delivery.resolver == NULL) {
+		log_error("resolver: %s", error);
+		return -1;
+	}
+	state->delivery.tls_client = tls_client_context_create(NULL, error, sizeof error);
+	if (state->delivery.tls_client == NULL)
+		log_warning("outbound TLS unavailable: %s", error); /* deliveries go out in clear */
+	return 0;
+}
+
 static int serve(struct daemon_state *state)
 {
 	const struct config *config = config_current();
@@ -165,7 +189,9 @@ static int serve(struct daemon_state *state)
 		return 1;
 	}
 	state->pool = workpool_create(state->base, WORKER_THREADS);
-	state->scheduler = scheduler_create(state->base, state->pool, state->spool);
+	if (start_outbound(state, config) != 0)
+		return 1;
+	state->scheduler = scheduler_create(&state->delivery);
 	state->services = (struct session_services){.base = state->base,
 	                                            .spool = state->spool,
 	                                            .workpool = state->pool,
@@ -193,16 +219,21 @@ static int serve(struct daemon_state *state)
 
 static void cleanup(struct daemon_state *state)
 {
-	bool sessions_left = state->server && server_session_count(state->server) > 0;
+	bool busy = (state->server && server_session_count(state->server) > 0) ||
+	            (state->scheduler && scheduler_busy(state->scheduler) > 0);
 
-	if (sessions_left) /* grace period over: the process exits; the kernel closes sockets */
-		return;
+	if (busy) { /* grace period over: exit now; the spool keeps what was not delivered */
+		log_warning("exiting with work in flight; it is retried at the next start");
+		_exit(0);
+	}
 	workpool_destroy(state->pool);
 	scheduler_free(state->scheduler);
 	server_free(state->server);
 	spool_close(state->spool);
 	tls_server_free(state->services.tls);
 	auth_throttle_free(state->services.auth_throttle);
+	resolver_free(state->delivery.resolver);
+	SSL_CTX_free(state->delivery.tls_client);
 	if (state->shutdown_poll)
 		event_free(state->shutdown_poll);
 	config_current_set(NULL);

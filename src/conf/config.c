@@ -286,6 +286,9 @@ static struct config *config_new(const char *path)
 	config->max_connections_per_ip = 20;
 	config->command_timeout = 5 * 60; /* RFC 5321 §4.5.3.2.7 */
 	config->data_timeout = 10 * 60;
+	config->retry_interval = 5 * 60;
+	config->retry_max = 60 * 60;
+	config->max_queue_lifetime = 5 * 24 * 60 * 60;
 	return config;
 }
 
@@ -335,6 +338,7 @@ void config_free(struct config *config)
 	free(config->spool_directory);
 	free(config->user);
 	free(config->local_socket);
+	free(config->resolver);
 	for (size_t i = 0; i < config->certificate_count; i++) {
 		free(config->certificates[i].certificate);
 		free(config->certificates[i].key);

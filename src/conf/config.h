@@ -15,6 +15,10 @@
  *   command-timeout DURATION     (s/m/h suffix; default 5m, RFC 5321 §4.5.3.2.7)
  *   data-timeout DURATION        (default 10m)
  *   greeting-delay DURATION      (default 0: greet at once; else refuse early talkers)
+ *   retry-interval DURATION      (first retry of a deferred delivery; default 5m, then doubling)
+ *   retry-max DURATION           (the retry interval stops doubling here; default 1h)
+ *   max-queue-lifetime DURATION  (then undelivered mail bounces; default 5d; d suffix allowed)
+ *   resolver ADDRESS[:PORT]      (DNS server to ask; default: /etc/resolv.conf)
  *   domain NAME { users PATH  aliases PATH  deliver maildir TEMPLATE }
  * Relative paths are relative to the directory of the config file. In the maildir template
  * %u is the user name and %d the domain. Users files hold "name:crypt-hash" lines; aliases
@@ -94,6 +98,10 @@ struct config {
 	unsigned command_timeout;  /* seconds */
 	unsigned data_timeout;     /* seconds */
 	unsigned greeting_delay;   /* seconds before the 220; a client talking first is refused */
+	unsigned retry_interval;   /* seconds */
+	unsigned retry_max;        /* seconds */
+	unsigned max_queue_lifetime; /* seconds */
+	char *resolver;            /* "ADDRESS[:PORT]", or NULL for the system's */
 };
 
 /* Loads and validates the file at path, including the users and aliases files it names.

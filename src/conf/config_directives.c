@@ -17,7 +17,7 @@
 
 #define MANY UINT_MAX
 
-enum value_kind { VALUE_NONE, VALUE_SIZE, VALUE_COUNT, VALUE_DURATION };
+enum value_kind { VALUE_NONE, VALUE_SIZE, VALUE_COUNT, VALUE_DURATION, VALUE_PERIOD };
 
 struct directive {
 	const char *name;
@@ -81,6 +81,12 @@ static void handle_tls(struct config_parser *parser, const struct config_stateme
 	certificate = &config->certificates[config->certificate_count++];
 	certificate->certificate = config_resolve_path(parser, statement->words[2]);
 	certificate->key = config_resolve_path(parser, statement->words[4]);
+}
+
+static void handle_resolver(struct config_parser *parser, const struct config_statement *statement)
+{
+	free(parser->config->resolver);
+	parser->config->resolver = xstrdup(statement->words[1]);
 }
 
 static void handle_local_socket(struct config_parser *parser, const struct config_statement *statement)
@@ -180,6 +186,8 @@ static void handle_value(struct config_parser *parser, const struct config_state
 		problem = config_values_parse_size(text, (size_t *)(void *)field);
 	else if (directive->kind == VALUE_COUNT)
 		problem = config_values_parse_count(text, (unsigned *)(void *)field);
+	else if (directive->kind == VALUE_PERIOD)
+		problem = config_values_parse_period(text, (unsigned *)(void *)field);
 	else
 		problem = config_values_parse_duration(text, (unsigned *)(void *)field);
 	if (problem != NULL)
@@ -275,7 +283,12 @@ static const struct directive top_directives[] = {
 	VALUE("max-connections-per-ip", VALUE_COUNT, max_connections_per_ip, "N"),
 	VALUE("command-timeout", VALUE_DURATION, command_timeout, "DURATION"),
 	VALUE("data-timeout", VALUE_DURATION, data_timeout, "DURATION"),
-	VALUE("greeting-delay", VALUE_DURATION, greeting_delay, "DURATION"),
+	VALUE("greeting-delay", VALUE_PERIOD, greeting_delay, "DURATION"),
+	VALUE("retry-interval", VALUE_PERIOD, retry_interval, "DURATION"),
+	VALUE("retry-max", VALUE_PERIOD, retry_max, "DURATION"),
+	VALUE("max-queue-lifetime", VALUE_PERIOD, max_queue_lifetime, "DURATION"),
+	{.name = "resolver", .usage = "resolver ADDRESS[:PORT]", .minimum = 1, .maximum = 1, .once = true,
+	 .handle = handle_resolver},
 	{.name = "domain", .usage = "domain NAME {", .minimum = 1, .maximum = 1, .block = true, .handle = handle_domain},
 	{.name = NULL},
 };

@@ -13,6 +13,7 @@
 
 #define COUNT_MAX 1000000000u
 #define DURATION_MAX (24u * 60 * 60) /* a day: any longer timeout is a typo */
+#define PERIOD_MAX (365u * 24 * 60 * 60) /* queue lifetimes and retry intervals: up to a year */
 #define PORT_MAX 65535u
 
 enum number_problem { NUMBER_OK, NUMBER_NOT_A_NUMBER, NUMBER_BAD_SUFFIX, NUMBER_TOO_LARGE, NUMBER_ZERO };
@@ -78,6 +79,19 @@ const char *config_values_parse_duration(const char *text, unsigned *seconds)
 	if (problem == NUMBER_OK)
 		*seconds = (unsigned)value;
 	return describe(problem, "unknown suffix (use s, m or h)", "too large (at most 24h)");
+}
+
+const char *config_values_parse_period(const char *text, unsigned *seconds)
+{
+	static const uint64_t factors[] = {1, 60, 3600, 86400};
+	uint64_t value = 0;
+	enum number_problem problem = parse_number(text, "smhd", factors, PERIOD_MAX, &value);
+
+	if (problem == NUMBER_ZERO)
+		problem = NUMBER_OK; /* a period may be zero: "no delay" */
+	if (problem == NUMBER_OK)
+		*seconds = (unsigned)value;
+	return describe(problem, "unknown suffix (use s, m, h or d)", "too large (at most 365d)");
 }
 
 const char *config_values_parse_count(const char *text, unsigned *count)

@@ -18,6 +18,9 @@
 const char *config_values_parse_size(const char *text, size_t *size);
 /* "N" (seconds), "Ns", "Nm" or "Nh"; at least 1 second. */
 const char *config_values_parse_duration(const char *text, unsigned *seconds);
+/* Like a duration, but may be zero and take a d (day) suffix, up to 365d: for delays, retry
+ * intervals and queue lifetimes. */
+const char *config_values_parse_period(const char *text, unsigned *seconds);
 /* A decimal count from 1 to 1000000000. */
 const char *config_values_parse_count(const char *text, unsigned *count);
 /* "a.b.c.d:PORT" or "[IPv6]:PORT", port 1-65535; fills the socket address and its length. */

@@ -1,7 +1,7 @@
 /* local_delivery: one message's local recipients, each into its Maildir. The Maildir file
  * name is derived from the queue id and the recipient's position, so a delivery repeated
  * after a crash (before the envelope recorded it) finds its earlier copy: exactly once.
- * Remote recipients are left pending for outbound delivery; failures are retried later. */
+ * Remote recipients are not its business; storing the outcome is the caller's. */
 #include "deliver/local_delivery.h"
 
 #include <errno.h>
@@ -65,18 +65,8 @@ static enum maildir_result deliver_one(const struct config *config, const struct
 	return result;
 }
 
-static time_t retry_time(unsigned attempts)
-{
-	time_t delay = LOCAL_DELIVERY_RETRY_FIRST;
-
-	while (attempts-- > 1 && delay < LOCAL_DELIVERY_RETRY_MAX)
-		delay *= 2;
-	return time(NULL) + (delay > LOCAL_DELIVERY_RETRY_MAX ? LOCAL_DELIVERY_RETRY_MAX : delay);
-}
-
-/* Delivers every pending local recipient; returns whether any changed state. */
-static bool deliver_pending(const struct config *config, struct envelope *envelope, struct slice message,
-                            bool check_earlier_copy, struct local_delivery_result *result)
+bool local_delivery_deliver(const struct config *config, struct envelope *envelope, struct slice message,
+                            bool check_earlier_copy)
 {
 	bool changed = false;
 
@@ -84,12 +74,8 @@ static bool deliver_pending(const struct config *config, struct envelope *envelo
 		struct envelope_recipient *recipient = &envelope->recipients[i];
 		const char *why = NULL;
 
-		if (recipient->state != RECIPIENT_PENDING)
+		if (recipient->state != RECIPIENT_PENDING || recipient->mailbox == NULL)
 			continue;
-		if (recipient->mailbox == NULL) {
-			result->remote_left = true;
-			continue;
-		}
 		changed = true;
 		recipient->attempts++;
 		if (deliver_one(config, envelope, i, message, check_earlier_copy, &why) != MAILDIR_FAILED) {
@@ -97,41 +83,7 @@ static bool deliver_pending(const struct config *config, struct envelope *envelo
 			continue;
 		}
 		free(recipient->last_error);
-		recipient->last_error = xstrdup(why);
-		envelope->next_attempt = retry_time(recipient->attempts);
-		result->retry_at = envelope->next_attempt;
+		recipient->last_error = xasprintf("4.2.0 maildir: %s", why);
 	}
 	return changed;
-}
-
-void local_delivery_run(const struct config *config, struct spool *spool, const char *id, bool check_earlier_copy,
-                        struct local_delivery_result *result)
-{
-	struct envelope envelope = {0};
-	struct buffer message;
-	bool changed;
-
-	memset(result, 0, sizeof *result);
-	buffer_init(&message, config->max_message_size + 1024 * 1024);
-	if (spool_read_envelope(spool, id, &envelope) != 0 || spool_read_message(spool, id, &message) != 0) {
-		log_error("%s cannot read from spool: %s", id, strerror(errno));
-		result->spool_error = true;
-		result->retry_at = time(NULL) + LOCAL_DELIVERY_RETRY_FIRST;
-		goto done;
-	}
-	changed = deliver_pending(config, &envelope, buffer_slice(&message), check_earlier_copy, result);
-	if (!envelope_has_pending(&envelope)) {
-		if (spool_remove(spool, id) == 0) {
-			result->finished = true;
-			log_info("%s removed", id);
-		} else {
-			log_error("%s cannot remove from spool: %s", id, strerror(errno));
-		}
-	} else if (changed && spool_update(spool, &envelope) != 0) {
-		log_error("%s cannot update envelope: %s", id, strerror(errno));
-		result->spool_error = true;
-	}
-done:
-	envelope_free(&envelope);
-	buffer_free(&message);
 }

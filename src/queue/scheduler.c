@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "conf/config_current.h"
-#include "deliver/local_delivery.h"
+#include "deliver/delivery_job.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -22,9 +22,7 @@ struct queued_id {
 };
 
 struct scheduler {
-	struct event_base *base;
-	struct workpool *pool;
-	struct spool *spool;
+	const struct delivery_services *services;
 	struct queued_id *ready_head, *ready_tail;
 	struct queued_id *deferred; /* unordered; few */
 	struct event *retry_timer;
@@ -32,21 +30,13 @@ struct scheduler {
 	bool stopped;
 };
 
-struct delivery_job {
+struct attempt {
 	struct scheduler *scheduler;
 	const struct config *config;
 	char id[SPOOL_ID_SIZE];
-	bool never_attempted;
-	struct local_delivery_result result;
 };
 
 static void start_deliveries(struct scheduler *scheduler);
-
-static void delivery_work(void *context)
-{
-	struct delivery_job *job = context;
-	local_delivery_run(job->config, job->scheduler->spool, job->id, !job->never_attempted, &job->result);
-}
 
 static void arm_retry_timer(struct scheduler *scheduler)
 {
@@ -75,18 +65,20 @@ static void defer(struct scheduler *scheduler, const char *id, time_t due)
 	arm_retry_timer(scheduler);
 }
 
-static void delivery_done(void *context)
+static void delivery_done(void *context, const struct delivery_outcome *outcome)
 {
-	struct delivery_job *job = context;
-	struct scheduler *scheduler = job->scheduler;
+	struct attempt *attempt = context;
+	struct scheduler *scheduler = attempt->scheduler;
 
 	scheduler->busy--;
-	config_current_release(job->config);
-	if (job->result.retry_at != 0)
-		defer(scheduler, job->id, job->result.retry_at);
-	else if (job->result.remote_left)
-		log_info("%s waiting status=queued (remote recipients wait for outbound delivery)", job->id);
-	free(job);
+	config_current_release(attempt->config);
+	for (size_t i = 0; i < outcome->bounce_count; i++)
+		scheduler_enqueue(scheduler, outcome->bounces[i], true);
+	if (outcome->remote_waiting)
+		log_info("%s waiting status=queued (no outbound delivery configured)", attempt->id);
+	else if (outcome->retry_at != 0)
+		defer(scheduler, attempt->id, outcome->retry_at);
+	free(attempt);
 	start_deliveries(scheduler);
 }
 
@@ -94,18 +86,18 @@ static void start_deliveries(struct scheduler *scheduler)
 {
 	while (!scheduler->stopped && scheduler->busy < SCHEDULER_CONCURRENCY && scheduler->ready_head) {
 		struct queued_id *q = scheduler->ready_head;
-		struct delivery_job *job = xcalloc(1, sizeof *job);
+		struct attempt *attempt = xcalloc(1, sizeof *attempt);
 
 		scheduler->ready_head = q->next;
 		if (scheduler->ready_head == NULL)
 			scheduler->ready_tail = NULL;
-		job->scheduler = scheduler;
-		job->config = config_current_retain();
-		snprintf(job->id, sizeof job->id, "%s", q->id);
-		job->never_attempted = q->never_attempted;
-		free(q);
+		attempt->scheduler = scheduler;
+		attempt->config = config_current_retain();
+		snprintf(attempt->id, sizeof attempt->id, "%s", q->id);
 		scheduler->busy++;
-		workpool_submit(scheduler->pool, delivery_work, delivery_done, job);
+		delivery_job_start(scheduler->services, attempt->config, attempt->id, !q->never_attempted, delivery_done,
+		                   attempt);
+		free(q);
 	}
 }
 
@@ -128,14 +120,12 @@ static void on_retry_timer(evutil_socket_t fd, short events, void *context)
 	arm_retry_timer(scheduler);
 }
 
-struct scheduler *scheduler_create(struct event_base *base, struct workpool *pool, struct spool *spool)
+struct scheduler *scheduler_create(const struct delivery_services *services)
 {
 	struct scheduler *scheduler = xcalloc(1, sizeof *scheduler);
 
-	scheduler->base = base;
-	scheduler->pool = pool;
-	scheduler->spool = spool;
-	scheduler->retry_timer = evtimer_new(base, on_retry_timer, scheduler);
+	scheduler->services = services;
+	scheduler->retry_timer = evtimer_new(services->base, on_retry_timer, scheduler);
 	return scheduler;
 }
 
@@ -175,7 +165,10 @@ void scheduler_enqueue(struct scheduler *scheduler, const char *id, bool never_a
 /* Found at start-up: an earlier run may have delivered it before recording that. */
 static void found_in_spool(const char *id, void *context) { scheduler_enqueue(context, id, false); }
 
-int scheduler_load(struct scheduler *scheduler) { return spool_scan(scheduler->spool, found_in_spool, scheduler); }
+int scheduler_load(struct scheduler *scheduler)
+{
+	return spool_scan(scheduler->services->spool, found_in_spool, scheduler);
+}
 
 void scheduler_stop(struct scheduler *scheduler) { scheduler->stopped = true; }
 

@@ -1,20 +1,20 @@
 /* scheduler: decides when each spooled message is delivered. It keeps the ids of messages
- * with pending local recipients, runs deliveries on the work pool (a few at a time), records
- * each result in the envelope, and retries failures with growing delays. Messages whose only
- * pending recipients are remote stay spooled for outbound delivery. Event-loop thread only. */
+ * ready for an attempt, runs a few delivery jobs at a time (deliver/delivery_job.c), and
+ * retries deferred messages at the time their attempt asked for. Event-loop thread only. */
 #ifndef TERN_SCHEDULER_H
 #define TERN_SCHEDULER_H
 
 #include <event2/event.h>
 
+#include "deliver/delivery_job.h"
 #include "queue/spool.h"
-#include "util/workpool.h"
 
 struct scheduler;
 
 #define SCHEDULER_CONCURRENCY 8 /* deliveries in flight at once */
 
-struct scheduler *scheduler_create(struct event_base *base, struct workpool *pool, struct spool *spool);
+/* services must outlive the scheduler. */
+struct scheduler *scheduler_create(const struct delivery_services *services);
 /* Frees the scheduler; deliveries in flight must have finished (see scheduler_busy). */
 void scheduler_free(struct scheduler *scheduler);
 

@@ -14,6 +14,18 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = ROOT / os.environ.get("TERN_BUILD", "build/check")
 TERND = BUILD / "ternd"
 _addresses = itertools.count(2)
+_quiet_dns = None
+
+
+def quiet_dns():
+    """A DNS server on 127.0.0.1 that serves no zone (answers REFUSED): ternd instances point at
+    it unless a test gives its own, so no test ever queries the machine's real resolver and
+    every outbound lookup fails temporarily (mail for other domains stays queued)."""
+    global _quiet_dns
+    if _quiet_dns is None:
+        from dns_server import DnsServer
+        _quiet_dns = DnsServer(zones=("quiet.invalid",)).start()
+    return _quiet_dns
 
 USERS = "alice:$6$pr7uuNj7Tj.eKh0q$HOZhExwnMsiBv.OtJ3uHd5Zf/RiJvoTGmN6wU62RhroWmIqHMuuTipJazaXhY7B2uy0ajlk6i0ki2wflH3Ui..\nbob:x\ncarol:x\n"
 ALIASES = "postmaster: alice\nteam: alice, bob\nforward: someone@remote.test\nmixed: carol, friend@elsewhere.test\n"
@@ -52,6 +64,8 @@ class Ternd:
         (self.dir / "users").write_text(users)
         (self.dir / "aliases").write_text(aliases)
         self.config = self.dir / "ternd.conf"
+        if "resolver " not in extra:
+            extra = f"resolver {quiet_dns().address}\n" + extra
         self.config.write_text(
             f"hostname mx.example.test\n"
             f"spool \"spool\"\n"

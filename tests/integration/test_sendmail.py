@@ -176,7 +176,7 @@ def test_invoked_as_sendmail_through_a_link(server, tmp_path):
 def test_remote_recipient_is_accepted_and_spooled(server):
     result = sendmail(server, ["friend@remote.test"], "Subject: out\n\nto the world\n")
     assert result.returncode == 0, result.stderr
-    server.wait_log("waiting status=queued")
+    server.wait_log("dsn=4.4.3 status=deferred")
     assert server.spooled() != []
 
 

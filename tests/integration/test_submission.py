@@ -73,7 +73,7 @@ def test_auth_plain_on_587_relays_and_marks_esmtpsa(mx):
     [stored] = mx.messages("bob", wait_for=1)
     assert b"with ESMTPSA id " in stored
     mx.wait_log("auth ok user=alice@example.test")
-    mx.wait_log("waiting status=queued")
+    mx.wait_log("dsn=4.4.3 status=deferred")
     assert len(mx.spooled()) == 1
 
 

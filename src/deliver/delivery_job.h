@@ -1,0 +1,44 @@
+/* delivery_job: one delivery attempt of one spooled message, start to finish: load it, deliver
+ * local recipients (worker thread), deliver remote ones (event loop), then on a worker again:
+ * expire what is too old, bounce what failed (RFC 3464 DSNs, queued as new messages), and
+ * store every outcome in the envelope durably (or remove the message when nothing is left). */
+#ifndef TERN_DELIVERY_JOB_H
+#define TERN_DELIVERY_JOB_H
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "conf/config.h"
+#include "dns/resolver.h"
+#include "queue/spool.h"
+#include "util/workpool.h"
+
+/* What delivery jobs share, owned by the daemon. */
+struct delivery_services {
+	struct event_base *base;
+	struct workpool *pool;
+	struct spool *spool;
+	struct resolver *resolver; /* NULL: remote recipients wait (no outbound delivery) */
+	SSL_CTX *tls_client;       /* for STARTTLS to other servers; NULL: plaintext only */
+	unsigned remote_port;      /* 25, except where a test says otherwise */
+};
+
+#define DELIVERY_BOUNCES_MAX 2 /* a DSN to the sender, or a double bounce to postmaster */
+
+struct delivery_outcome {
+	time_t retry_at;        /* recipients are still pending: try again then; 0: none left */
+	bool remote_waiting;    /* pending remote recipients but no outbound delivery configured */
+	size_t bounce_count;    /* DSNs queued by this attempt */
+	char bounces[DELIVERY_BOUNCES_MAX][SPOOL_ID_SIZE];
+};
+
+/* Runs one attempt for message id with config (which the caller keeps alive until done).
+ * check_earlier_copy: see local_delivery_deliver. done(context, outcome) runs once on the
+ * loop thread. */
+void delivery_job_start(const struct delivery_services *services, const struct config *config, const char *id,
+                        bool check_earlier_copy, void (*done)(void *context, const struct delivery_outcome *outcome),
+                        void *context);
+
+#endif

@@ -1,0 +1,299 @@
+/* remote_delivery: outbound delivery of one message's remote recipients, grouped by domain
+ * (one route and one SMTP transaction per domain, all domains at once). Hosts and addresses
+ * are tried in the route's order (RFC 5321 §5.1) until a server answers the transaction; a
+ * 5xx for a recipient fails it, a 4xx or no answer leaves it pending (RFC 5321 §4.2.1), and
+ * DNS trouble never fails anything. Opportunistic STARTTLS that breaks is retried in clear
+ * (RFC 7435 §3). Storing the outcome is the caller's job. */
+#include "deliver/remote_delivery.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "deliver/route.h"
+#include "smtp/client_session.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define REMOTE_CONNECT_TIMEOUT 30 /* seconds; RFC 5321 §4.5.3.2 leaves connect time to us */
+
+struct remote_run;
+
+struct domain_attempt {
+	struct remote_run *run;
+	char domain[DNS_NAME_MAX + 1];
+	size_t *indexes; /* envelope recipients bound for this domain */
+	struct client_recipient *recipients;
+	size_t count;
+	struct client_message message;
+	struct client_request request;
+	struct route *route;
+	size_t host, address; /* the next address to try */
+	bool plaintext_now;   /* opportunistic TLS just failed at this address: try it in clear */
+	char relay[DNS_NAME_MAX + 64];
+	char last_error[1400];
+};
+
+struct remote_run {
+	const struct delivery_services *services;
+	const struct config *config;
+	struct envelope *envelope;
+	struct slice message;
+	void (*done)(void *);
+	void *context;
+	struct domain_attempt *domains;
+	size_t domain_count;
+	size_t domains_left;
+};
+
+static void try_next_address(struct domain_attempt *attempt);
+
+/* "5.1.1" from "550 5.1.1 text", else the class from the basic code ("5.0.0"). */
+static void status_of(const char *reply, char status[16])
+{
+	int a, b, c, used = 0;
+
+	if (sscanf(reply, "%*3d %1d.%3d.%3d%n", &a, &b, &c, &used) == 3 && used > 0)
+		snprintf(status, 16, "%d.%d.%d", a, b, c);
+	else
+		snprintf(status, 16, "%c.0.0", reply[0] >= '2' && reply[0] <= '5' ? reply[0] : '4');
+}
+
+static void log_recipient(const struct domain_attempt *attempt, const struct envelope_recipient *recipient,
+                          const char *verdict, const char *reply, const char *tls)
+{
+	char status[16];
+
+	status_of(reply, status);
+	log_info("%s to=<%s> relay=%s delay=%lld tls=%s dsn=%s status=%s (%s)", attempt->run->envelope->id,
+	         recipient->address, attempt->relay[0] ? attempt->relay : "none",
+	         (long long)(time(NULL) - attempt->run->envelope->created), tls && tls[0] ? tls : "none", status,
+	         verdict, reply);
+}
+
+/* Records one recipient's outcome. reply: the server's reply (or ours), "CODE X.Y.Z text". */
+static void settle(struct domain_attempt *attempt, size_t which, bool delivered, const char *reply, const char *tls)
+{
+	struct envelope_recipient *recipient = &attempt->run->envelope->recipients[attempt->indexes[which]];
+	bool permanent = reply[0] == '5';
+
+	recipient->attempts++;
+	free(recipient->last_error);
+	recipient->last_error = NULL;
+	if (delivered) {
+		recipient->state = RECIPIENT_DELIVERED;
+		log_recipient(attempt, recipient, "sent", reply, tls);
+		return;
+	}
+	recipient->last_error = attempt->relay[0] ? xasprintf("%s said: %s", attempt->relay, reply) : xstrdup(reply);
+	recipient->state = permanent ? RECIPIENT_FAILED : RECIPIENT_PENDING;
+	log_recipient(attempt, recipient, permanent ? "bounced" : "deferred", reply, tls);
+}
+
+static void settle_all(struct domain_attempt *attempt, const char *reply)
+{
+	for (size_t i = 0; i < attempt->count; i++)
+		settle(attempt, i, false, reply, NULL);
+}
+
+static void finish_domain(struct domain_attempt *attempt)
+{
+	struct remote_run *run = attempt->run;
+
+	if (--run->domains_left > 0)
+		return;
+	for (size_t i = 0; i < run->domain_count; i++) {
+		free(run->domains[i].indexes);
+		free(run->domains[i].recipients);
+		free(run->domains[i].route);
+	}
+	free(run->domains);
+	run->done(run->context);
+	free(run);
+}
+
+static void describe_relay(struct domain_attempt *attempt, const struct route_host *host, size_t index)
+{
+	char text[INET6_ADDRSTRLEN] = "?";
+	const struct sockaddr *address = (const struct sockaddr *)&host->addresses[index];
+	unsigned port;
+
+	if (address->sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)address)->sin6_addr, text, sizeof text);
+		port = ntohs(((const struct sockaddr_in6 *)address)->sin6_port);
+	} else {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)address)->sin_addr, text, sizeof text);
+		port = ntohs(((const struct sockaddr_in *)address)->sin_port);
+	}
+	snprintf(attempt->relay, sizeof attempt->relay, "%s[%s]:%u", host->name[0] ? host->name : attempt->domain,
+	         text, port);
+}
+
+static void on_client_done(void *context, const struct client_result *result)
+{
+	struct domain_attempt *attempt = context;
+
+	switch (result->outcome) {
+	case CLIENT_DONE:
+		for (size_t i = 0; i < attempt->count; i++) {
+			const struct client_reply *reply = &attempt->recipients[i].reply;
+			settle(attempt, i, attempt->recipients[i].delivered,
+			       reply->code ? reply->text : "451 4.4.2 no reply from the server", result->tls);
+		}
+		finish_domain(attempt);
+		return;
+	case CLIENT_TLS_FAILED:
+		snprintf(attempt->last_error, sizeof attempt->last_error, "451 4.7.5 %s: TLS failed at %s: %s",
+		         attempt->relay, result->stage, result->reply.text);
+		if (attempt->request.tls == CLIENT_TLS_OPPORTUNISTIC && attempt->request.tls_context != NULL) {
+			attempt->plaintext_now = true; /* RFC 7435 §3: opportunistic means clear is fine */
+			attempt->address--;
+		}
+		break;
+	case CLIENT_CONNECT_FAILED:
+		snprintf(attempt->last_error, sizeof attempt->last_error, "451 4.4.1 connect to %s: %s", attempt->relay,
+		         result->reply.text[0] ? result->reply.text : "failed");
+		break;
+	case CLIENT_PROTOCOL_FAILED:
+		if (result->reply.code >= 400)
+			snprintf(attempt->last_error, sizeof attempt->last_error, "%s", result->reply.text);
+		else
+			snprintf(attempt->last_error, sizeof attempt->last_error, "451 4.4.2 %s: %s at %s", attempt->relay,
+			         result->reply.text[0] ? result->reply.text : "connection lost", result->stage);
+		/* Past DATA the server may have the message: retrying elsewhere now could deliver it
+		 * twice, so the recipients wait for the next attempt instead. */
+		if (strcmp(result->stage, "data") == 0 || strcmp(result->stage, "quit") == 0) {
+			settle_all(attempt, attempt->last_error);
+			finish_domain(attempt);
+			return;
+		}
+		break;
+	}
+	try_next_address(attempt);
+}
+
+static void try_next_address(struct domain_attempt *attempt)
+{
+	const struct route *route = attempt->route;
+	const struct route_host *host;
+
+	while (attempt->host < route->host_count && attempt->address >= route->hosts[attempt->host].address_count) {
+		attempt->host++;
+		attempt->address = 0;
+	}
+	if (attempt->host >= route->host_count) { /* every address tried: wait for the next attempt */
+		settle_all(attempt, attempt->last_error[0] ? attempt->last_error : "451 4.4.0 no server answered");
+		finish_domain(attempt);
+		return;
+	}
+	host = &route->hosts[attempt->host];
+	describe_relay(attempt, host, attempt->address);
+	attempt->request.address = host->addresses[attempt->address];
+	attempt->request.address_length = host->lengths[attempt->address];
+	attempt->request.host_name = host->name[0] ? host->name : attempt->domain;
+	attempt->request.tls_context = attempt->plaintext_now ? NULL : attempt->run->services->tls_client;
+	if (attempt->plaintext_now)
+		log_info("%s retrying %s without TLS", attempt->run->envelope->id, attempt->relay);
+	attempt->plaintext_now = false;
+	attempt->address++;
+	client_session_start(attempt->run->services->base, &attempt->request, on_client_done, attempt);
+}
+
+static void on_route(void *context, const struct route *route)
+{
+	struct domain_attempt *attempt = context;
+	char reply[700];
+
+	switch (route->status) {
+	case ROUTE_NULL_MX: /* RFC 7505 §3 */
+		snprintf(reply, sizeof reply, "556 5.1.10 %s does not accept mail (null MX)", attempt->domain);
+		settle_all(attempt, reply);
+		break;
+	case ROUTE_NO_HOST:
+		snprintf(reply, sizeof reply, "550 5.1.2 %s: %s", attempt->domain, route->why[0] ? route->why : "no such domain");
+		settle_all(attempt, reply);
+		break;
+	case ROUTE_TEMPFAIL: /* DNS trouble is never permanent */
+		snprintf(reply, sizeof reply, "451 4.4.3 %s: DNS: %s", attempt->domain, route->why);
+		settle_all(attempt, reply);
+		break;
+	case ROUTE_OK:
+		attempt->route = xmalloc(sizeof *attempt->route);
+		*attempt->route = *route;
+		try_next_address(attempt);
+		return;
+	}
+	finish_domain(attempt);
+}
+
+static const char *domain_of(const char *address)
+{
+	const char *at = strrchr(address, '@');
+	return at ? at + 1 : "";
+}
+
+/* Groups pending remote recipients by domain (ASCII case-insensitive). */
+static void group_by_domain(struct remote_run *run)
+{
+	struct envelope *envelope = run->envelope;
+
+	for (size_t i = 0; i < envelope->recipient_count; i++) {
+		const struct envelope_recipient *recipient = &envelope->recipients[i];
+		struct domain_attempt *attempt = NULL;
+
+		if (recipient->state != RECIPIENT_PENDING || recipient->mailbox != NULL)
+			continue;
+		for (size_t d = 0; d < run->domain_count && attempt == NULL; d++)
+			if (strcasecmp(run->domains[d].domain, domain_of(recipient->address)) == 0)
+				attempt = &run->domains[d];
+		if (attempt == NULL) {
+			run->domains = xrealloc(run->domains, (run->domain_count + 1) * sizeof *run->domains);
+			attempt = &run->domains[run->domain_count++];
+			memset(attempt, 0, sizeof *attempt);
+			snprintf(attempt->domain, sizeof attempt->domain, "%s", domain_of(recipient->address));
+		}
+		attempt->indexes = xrealloc(attempt->indexes, (attempt->count + 1) * sizeof *attempt->indexes);
+		attempt->indexes[attempt->count++] = i;
+	}
+}
+
+static void prepare(struct remote_run *run, struct domain_attempt *attempt)
+{
+	attempt->run = run;
+	attempt->recipients = xcalloc(attempt->count, sizeof *attempt->recipients);
+	for (size_t i = 0; i < attempt->count; i++)
+		attempt->recipients[i].address = run->envelope->recipients[attempt->indexes[i]].address;
+	attempt->message = (struct client_message){.sender = run->envelope->sender,
+	                                           .content = run->message,
+	                                           .eightbit = run->envelope->eightbit,
+	                                           .smtputf8 = run->envelope->smtputf8,
+	                                           .recipients = attempt->recipients,
+	                                           .recipient_count = attempt->count};
+	attempt->request = (struct client_request){.helo_name = run->config->hostname,
+	                                           .tls = CLIENT_TLS_OPPORTUNISTIC,
+	                                           .connect_timeout = REMOTE_CONNECT_TIMEOUT,
+	                                           .message = &attempt->message};
+}
+
+void remote_delivery_run(const struct delivery_services *services, const struct config *config,
+                         struct envelope *envelope, struct slice message, void (*done)(void *context), void *context)
+{
+	struct remote_run *run = xcalloc(1, sizeof *run);
+
+	*run = (struct remote_run){services, config, envelope, message, done, context, NULL, 0, 0};
+	group_by_domain(run);
+	if (run->domain_count == 0) {
+		free(run);
+		done(context);
+		return;
+	}
+	for (size_t d = 0; d < run->domain_count; d++)
+		prepare(run, &run->domains[d]);
+	/* +1: this loop holds the run, so a lookup answered at once cannot free it under us. */
+	run->domains_left = run->domain_count + 1;
+	for (size_t d = 0; d < run->domain_count; d++)
+		route_lookup(services->resolver, run->domains[d].domain, services->remote_port, on_route, &run->domains[d]);
+	finish_domain(&run->domains[0]);
+}

@@ -1,0 +1,87 @@
+/* client_session: one outbound SMTP connection (RFC 5321 as the client) on the libevent
+ * loop: connect, greeting, EHLO (HELO fallback), STARTTLS when offered (RFC 3207),
+ * optional AUTH for a smarthost (RFC 4954), then one message: MAIL, RCPT per recipient
+ * (PIPELINING when offered, RFC 2920), DATA with dot-stuffing (or BDAT when offered),
+ * QUIT. Timeouts per RFC 5321 §4.5.3.2. The outcome is reported per recipient. */
+#ifndef TERN_CLIENT_SESSION_H
+#define TERN_CLIENT_SESSION_H
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "util/buffer.h"
+
+enum client_tls_policy {
+	CLIENT_TLS_OPPORTUNISTIC, /* STARTTLS if offered, certificate not checked; else plaintext */
+	CLIENT_TLS_REQUIRED,      /* STARTTLS must succeed and the certificate verify for host_name */
+	CLIENT_TLS_IMPLICIT       /* TLS from the first byte (port 465), certificate verified */
+};
+
+/* Where the connection stands when it ends, for "why is it stuck". */
+enum client_outcome {
+	CLIENT_DONE,            /* the dialog ran to its end; see each recipient's reply */
+	CLIENT_CONNECT_FAILED,  /* refused, unreachable or connect timeout: try the next address */
+	CLIENT_PROTOCOL_FAILED, /* greeting/EHLO/MAIL/DATA refused, lost connection, timeout: see reply */
+	CLIENT_TLS_FAILED       /* STARTTLS required but missing, handshake or verification failed */
+};
+
+struct client_reply {
+	int code;            /* 0 when no reply came (connection lost) */
+	char text[512];      /* the whole last line, e.g. "550 5.1.1 <x@y>: user unknown" (CR/LF removed) */
+};
+
+struct client_recipient {
+	const char *address;        /* forward-path without brackets; not owned */
+	struct client_reply reply;  /* filled in: the RCPT reply, or the DATA reply for accepted ones */
+	bool delivered;             /* 2xx after DATA (or LAST BDAT) */
+};
+
+struct client_message {
+	const char *sender;          /* "" for the null reverse-path; not owned */
+	struct slice content;        /* the message, CRLF line endings, not dot-stuffed; not owned */
+	bool eightbit;               /* needs 8BITMIME (BODY=8BITMIME) */
+	bool smtputf8;               /* needs SMTPUTF8 */
+	struct client_recipient *recipients;
+	size_t recipient_count;
+};
+
+struct client_request {
+	struct sockaddr_storage address;  /* where to connect (port included) */
+	socklen_t address_length;
+	const char *host_name;            /* the MX or smarthost name: SNI and certificate check */
+	const char *helo_name;            /* our hostname for EHLO */
+	const struct sockaddr *source;    /* outbound source address, or NULL */
+	socklen_t source_length;
+	enum client_tls_policy tls;
+	SSL_CTX *tls_context;             /* client context (trust store loaded); NULL: no TLS at all */
+	const char *auth_user;            /* smarthost AUTH PLAIN/LOGIN, or NULL */
+	const char *auth_password;
+	unsigned connect_timeout;         /* seconds for the TCP connect; 0: 30 */
+	unsigned command_timeout;         /* seconds for every wait on the server (greeting, each reply,
+	                                     the TLS handshake, each block of data, the final reply);
+	                                     0: RFC 5321 §4.5.3.2's own (5 min; 2 min for DATA;
+	                                     3 min per data block; 10 min after the end of data) */
+	struct client_message *message;   /* recipients' replies are written here */
+};
+
+struct client_result {
+	enum client_outcome outcome;
+	struct client_reply reply;  /* the reply that ended it (for PROTOCOL/TLS failures), or the QUIT-time last */
+	char tls[128];              /* "TLS1.3 TLS_AES_256_GCM_SHA384", or "" for plaintext */
+	bool tls_verified;          /* the certificate verified for host_name */
+	char stage[16];             /* where it ended: "connect", "greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "quit" */
+};
+
+struct client_session;
+
+/* Starts delivering request->message; done(context, result) runs once on the loop thread when
+ * the connection is over (request and message must stay valid until then). */
+struct client_session *client_session_start(struct event_base *base, const struct client_request *request,
+                                            void (*done)(void *context, const struct client_result *result),
+                                            void *context);
+/* Aborts (done is not called). */
+void client_session_cancel(struct client_session *session);
+
+#endif

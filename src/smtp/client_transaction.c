@@ -1,0 +1,213 @@
+/* client_transaction: the mail transaction of an outbound SMTP session and its end: MAIL FROM
+ * with SIZE (RFC 1870), BODY=8BITMIME (RFC 6152) and SMTPUTF8 (RFC 6531 §3.4) as offered, one
+ * RCPT TO per recipient (RFC 5321 §4.1.1.3), all sent in one go with DATA when PIPELINING is
+ * offered (RFC 2920 §3.1) and the replies read in order, then DATA with dot-stuffing (§4.5.2)
+ * or BDAT LAST (RFC 3030 §2), and QUIT (§4.1.1.10). Each recipient gets its final reply: a
+ * refusal at MAIL or RCPT, or the reply after the content. It never rewrites the message (no
+ * 8-bit downgrade) and sends nothing a server said in advance it would refuse. */
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "smtp/client_session_internal.h"
+#include "util/log.h"
+
+static bool positive(const struct client_session *session) { return session->reply.code / 100 == 2; }
+
+void client_transaction_quit(struct client_session *session)
+{
+	if (!session->reply_recorded) {
+		client_session_copy_reply(session, &session->result.reply);
+		session->reply_recorded = true;
+	}
+	client_session_send(session, "QUIT");
+	client_session_expect(session, CLIENT_STATE_QUIT);
+}
+
+void client_transaction_on_quit(struct client_session *session) { client_session_finish(session); }
+
+/* Every recipient gets the same reply, made here: the server said in advance it would refuse. */
+static void refuse_all(struct client_session *session, int code, const char *text)
+{
+	struct client_message *message = session->message;
+
+	for (size_t i = 0; i < message->recipient_count; i++) {
+		message->recipients[i].reply.code = code;
+		snprintf(message->recipients[i].reply.text, sizeof message->recipients[i].reply.text, "%s", text);
+	}
+	session->result.reply.code = code;
+	snprintf(session->result.reply.text, sizeof session->result.reply.text, "%s", text);
+	session->reply_recorded = true;
+	client_transaction_quit(session);
+}
+
+static void send_mail(struct client_session *session)
+{
+	const struct client_message *message = session->message;
+	const struct client_extensions *extensions = &session->extensions;
+	char size[32] = "";
+
+	if (extensions->size) /* RFC 1870 §6: only to a server that listed SIZE */
+		snprintf(size, sizeof size, " SIZE=%zu", message->content.length);
+	client_session_send(session, "MAIL FROM:<%s>%s%s%s", message->sender, size,
+	                    message->eightbit && extensions->eightbitmime ? " BODY=8BITMIME" : "",
+	                    message->smtputf8 ? " SMTPUTF8" : "");
+}
+
+static void send_rcpt(struct client_session *session, size_t index)
+{
+	client_session_send(session, "RCPT TO:<%s>", session->message->recipients[index].address);
+}
+
+void client_transaction_begin(struct client_session *session)
+{
+	const struct client_message *message = session->message;
+	const struct client_extensions *extensions = &session->extensions;
+
+	if (message->recipient_count == 0) {
+		client_transaction_quit(session);
+		return;
+	}
+	if (message->smtputf8 && !extensions->smtputf8) { /* RFC 6531 §3.2: no downgrade here */
+		refuse_all(session, 553, "553 5.6.7 the receiving server does not support SMTPUTF8");
+		return;
+	}
+	if (extensions->size_limit > 0 && message->content.length > extensions->size_limit) { /* RFC 1870 §5 */
+		refuse_all(session, 552, "552 5.3.4 message size exceeds the server's SIZE limit");
+		return;
+	}
+	if (message->eightbit && !extensions->eightbitmime)
+		log_debug("%s client 8-bit message sent to a server without 8BITMIME", session->name);
+	session->pipelined = extensions->pipelining;
+	session->chunking = extensions->chunking;
+	send_mail(session);
+	for (size_t i = 0; session->pipelined && i < message->recipient_count; i++)
+		send_rcpt(session, i);
+	if (session->pipelined && !session->chunking) /* RFC 2920 §3.1: DATA may end the group */
+		client_session_send(session, "DATA");
+	client_session_expect(session, CLIENT_STATE_MAIL);
+}
+
+void client_transaction_on_mail(struct client_session *session)
+{
+	struct client_message *message = session->message;
+
+	if (!positive(session)) { /* every recipient shares the sender's fate */
+		for (size_t i = 0; i < message->recipient_count; i++)
+			client_session_copy_reply(session, &message->recipients[i].reply);
+		session->mail_refused = true;
+		if (!session->pipelined) {
+			client_transaction_quit(session);
+			return;
+		}
+	}
+	session->rcpt_index = 0;
+	if (!session->pipelined)
+		send_rcpt(session, 0);
+	client_session_expect(session, CLIENT_STATE_RCPT);
+}
+
+static bool ends_with_crlf(struct slice content)
+{
+	return content.length >= 2 && memcmp(content.data + content.length - 2, "\r\n", 2) == 0;
+}
+
+/* Sends the message as DATA content: a "." before every line that starts with one (RFC 5321
+ * §4.5.2), a CRLF if the last line lacks one, then ".". Only CRLF starts a line. */
+static void send_stuffed(struct client_session *session)
+{
+	struct evbuffer *output = bufferevent_get_output(session->connection);
+	struct slice rest = session->message->content;
+
+	while (rest.length > 0) {
+		const char *crlf = memmem(rest.data, rest.length, "\r\n", 2);
+		size_t length = crlf ? (size_t)(crlf - rest.data) + 2 : rest.length;
+
+		if (rest.data[0] == '.')
+			evbuffer_add(output, ".", 1);
+		evbuffer_add(output, rest.data, length);
+		rest = slice_skip(rest, length);
+	}
+	if (session->message->content.length > 0 && !ends_with_crlf(session->message->content))
+		evbuffer_add(output, "\r\n", 2);
+	evbuffer_add(output, ".\r\n", 3);
+	log_debug("%s client > (%zu octets of content and \".\")", session->name, session->message->content.length);
+}
+
+/* RFC 3030 §2: the whole message as one last chunk; no reply comes between BDAT and its octets. */
+static void send_chunk(struct client_session *session)
+{
+	struct evbuffer *output = bufferevent_get_output(session->connection);
+	struct slice content = session->message->content;
+
+	client_session_send(session, "BDAT %zu LAST", content.length);
+	evbuffer_add(output, content.data, content.length);
+}
+
+static void after_recipients(struct client_session *session)
+{
+	if (session->pipelined && !session->chunking) {
+		client_session_expect(session, CLIENT_STATE_DATA); /* its reply is on its way */
+	} else if (session->accepted_count == 0) {
+		client_transaction_quit(session);
+	} else if (session->chunking) {
+		send_chunk(session);
+		client_session_expect(session, CLIENT_STATE_CONTENT);
+	} else {
+		client_session_send(session, "DATA");
+		client_session_expect(session, CLIENT_STATE_DATA);
+	}
+}
+
+void client_transaction_on_rcpt(struct client_session *session)
+{
+	size_t index = session->rcpt_index++;
+
+	if (!session->mail_refused && positive(session)) {
+		session->accepted[index] = true;
+		session->accepted_count++;
+	} else if (!session->mail_refused) {
+		client_session_copy_reply(session, &session->message->recipients[index].reply);
+	}
+	if (session->rcpt_index < session->message->recipient_count) {
+		if (!session->pipelined)
+			send_rcpt(session, session->rcpt_index);
+		client_session_expect(session, CLIENT_STATE_RCPT);
+		return;
+	}
+	after_recipients(session);
+}
+
+/* The reply to DATA or to the content goes to every recipient accepted at RCPT. */
+static void reply_to_accepted(struct client_session *session)
+{
+	struct client_message *message = session->message;
+
+	for (size_t i = 0; i < message->recipient_count; i++) {
+		if (!session->accepted[i])
+			continue;
+		client_session_copy_reply(session, &message->recipients[i].reply);
+		message->recipients[i].delivered = positive(session);
+	}
+}
+
+void client_transaction_on_data(struct client_session *session)
+{
+	if (session->reply.code != 354) {
+		reply_to_accepted(session);
+		client_transaction_quit(session);
+	} else if (session->accepted_count == 0) {
+		/* RFC 2920 §3.1: a 354 after every RCPT failed takes an empty message, ended at once */
+		client_session_send(session, ".");
+		client_session_expect(session, CLIENT_STATE_CONTENT);
+	} else {
+		send_stuffed(session);
+		client_session_expect(session, CLIENT_STATE_CONTENT);
+	}
+}
+
+void client_transaction_on_content(struct client_session *session)
+{
+	reply_to_accepted(session);
+	client_transaction_quit(session);
+}
