@@ -28,7 +28,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
 # so the link line proves the module depends on nothing else.
-UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -45,6 +45,8 @@ unit_base64 := src/util/base64.c
 unit_sasl := src/smtp/sasl.c src/util/base64.c
 unit_password := src/policy/password.c
 unit_auth_throttle := src/policy/auth_throttle.c
+unit_route := src/deliver/route_order.c
+unit_rdata := src/dns/rdata.c
 unit_client_replies := src/smtp/client_replies.c
 unit_bounce := src/deliver/bounce.c src/mailauth/header_fields.c
 

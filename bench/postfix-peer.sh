@@ -2,7 +2,8 @@
 # Starts or stops a private Postfix on loopback configured like the tern demo: accepts mail
 # for bench.test, durable queue, delivers to Maildir. Nothing system-wide is touched: its
 # config, queue and mailboxes live under the directory given.
-#   bench/postfix-peer.sh start DIR ADDRESS:PORT     bench/postfix-peer.sh stop DIR
+#   bench/postfix-peer.sh start DIR ADDRESS:PORT [DOMAIN]    bench/postfix-peer.sh stop DIR
+# DOMAIN (default bench.test) gets one mailbox, bob.
 set -eu
 action=$1
 dir=$(realpath -m "$2")
@@ -11,6 +12,7 @@ if [ "$action" = stop ]; then
 	exit 0
 fi
 listen=$3
+domain=${4:-bench.test}
 rm -rf "$dir"
 mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/mail"
 cp /etc/postfix/master.cf.proto "$dir/etc/master.cf" 2>/dev/null || cp /etc/postfix/master.cf "$dir/etc/master.cf"
@@ -25,13 +27,14 @@ mail_owner = postfix
 setgid_group = postdrop
 myhostname = mx.bench.test
 mydestination =
-inet_interfaces = 127.0.0.1
+inet_interfaces = all
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
+smtpd_tls_security_level = none
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-virtual_mailbox_domains = bench.test
+virtual_mailbox_domains = $domain
 virtual_mailbox_base = $dir/mail
-virtual_mailbox_maps = inline:{ bob@bench.test=bob/Maildir/ }
+virtual_mailbox_maps = inline:{ bob@$domain=bob/Maildir/ }
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
 default_process_limit = 200

@@ -14,12 +14,17 @@
 #include "dns/rdata.h"
 #include "util/xalloc.h"
 
-/* No answer within this long is a TEMPFAIL, whatever libunbound is still trying: its own
- * back-off against a silent server can take minutes. */
+/* No answer within this long is a TEMPFAIL, whatever libunbound is still trying (with the
+ * options below it gives up on a silent server after about 5 seconds by itself). */
 #define RESOLVER_DEADLINE_SECONDS 10
-/* libunbound's limit on one server's round-trip time estimate, in milliseconds (its default,
- * 120000, lets a silent forwarder hold a query for minutes before giving up). */
+/* libunbound's cap on a server's round-trip estimate, in milliseconds, which is also the
+ * longest it waits for one try: its default, 120000, lets a silent forwarder hold a query for
+ * 17 seconds or more before SERVFAIL. */
 #define RESOLVER_MAX_RTT_MS "2000"
+/* How long libunbound remembers what it learnt of a server, in seconds. Its default, 900,
+ * means that once one query times out at the forwarder (a slow domain behind it), every
+ * other query fails at once for 15 minutes; 0 makes each query judge the server afresh. */
+#define RESOLVER_HOST_MEMORY_SECONDS "0"
 
 struct query {
 	struct resolver *resolver;
@@ -271,6 +276,7 @@ static int forwarder_spec(const char *server, char *out, size_t size)
 static const char *const unbound_options[][2] = {
     {"do-ip6:", "yes"},
     {"infra-cache-max-rtt:", RESOLVER_MAX_RTT_MS},
+    {"infra-host-ttl:", RESOLVER_HOST_MEMORY_SECONDS},
     /* RFC 6761 §6.2 lets a resolver answer for "test." itself, and libunbound does (NXDOMAIN);
      * the integration tests serve their test zones from a server of their own: ask it. (The
      * "nodefault" that unbound.conf takes is not honoured through ub_ctx_set_option.) */

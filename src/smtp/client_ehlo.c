@@ -22,7 +22,7 @@ static void send_ehlo(struct client_session *session)
 void client_ehlo_on_greeting(struct client_session *session)
 {
 	if (session->reply.code != 220) { /* §3.1: 554 (or 4xx) means no service here */
-		client_session_fail_and_quit(session, CLIENT_PROTOCOL_FAILED, true, NULL);
+		client_session_fail_and_quit(session, NULL, CLIENT_PROTOCOL_FAILED, true, NULL);
 		return;
 	}
 	send_ehlo(session);
@@ -96,7 +96,7 @@ static void send_login_value(struct client_session *session, const char *value, 
 static void start_auth(struct client_session *session)
 {
 	if (!session->tls_active) { /* never a password in clear */
-		client_session_fail_and_quit(session, CLIENT_PROTOCOL_FAILED, false,
+		client_session_fail_and_quit(session, "auth", CLIENT_PROTOCOL_FAILED, false,
 		                             "AUTH refused without TLS: the server did not offer STARTTLS");
 		return;
 	}
@@ -106,7 +106,7 @@ static void start_auth(struct client_session *session)
 		client_session_send(session, "AUTH LOGIN");
 		client_session_expect(session, CLIENT_STATE_AUTH_USER);
 	} else {
-		client_session_fail_and_quit(session, CLIENT_PROTOCOL_FAILED, false,
+		client_session_fail_and_quit(session, "auth", CLIENT_PROTOCOL_FAILED, false,
 		                             "the server offers neither AUTH PLAIN nor AUTH LOGIN");
 	}
 }
@@ -120,7 +120,7 @@ static void after_hello(struct client_session *session)
 		client_session_send(session, "STARTTLS");
 		client_session_expect(session, CLIENT_STATE_STARTTLS);
 	} else if (!session->tls_active && request->tls == CLIENT_TLS_REQUIRED) {
-		client_session_fail_and_quit(session, CLIENT_TLS_FAILED, false,
+		client_session_fail_and_quit(session, "starttls", CLIENT_TLS_FAILED, false,
 		                             request->tls_context ? "STARTTLS not offered by the server"
 		                                                  : "TLS required but no TLS context given");
 	} else if (request->auth_user != NULL) {
@@ -138,14 +138,14 @@ void client_ehlo_on_ehlo(struct client_session *session)
 		client_session_send(session, "HELO %s", session->request->helo_name);
 		client_session_expect(session, CLIENT_STATE_HELO);
 	} else {
-		client_session_fail_and_quit(session, CLIENT_PROTOCOL_FAILED, true, NULL);
+		client_session_fail_and_quit(session, NULL, CLIENT_PROTOCOL_FAILED, true, NULL);
 	}
 }
 
 void client_ehlo_on_helo(struct client_session *session)
 {
 	if (!positive(session)) {
-		client_session_fail_and_quit(session, CLIENT_PROTOCOL_FAILED, true, NULL);
+		client_session_fail_and_quit(session, NULL, CLIENT_PROTOCOL_FAILED, true, NULL);
 		return;
 	}
 	memset(&session->extensions, 0, sizeof session->extensions); /* HELO: no extensions at all */
@@ -159,7 +159,7 @@ void client_ehlo_on_starttls(struct client_session *session)
 		return;
 	}
 	if (session->request->tls == CLIENT_TLS_REQUIRED) {
-		client_session_fail_and_quit(session, CLIENT_TLS_FAILED, true, NULL);
+		client_session_fail_and_quit(session, NULL, CLIENT_TLS_FAILED, true, NULL);
 		return;
 	}
 	/* Opportunistic (RFC 7435): a refused STARTTLS leaves the session as it was, in plaintext. */
@@ -171,7 +171,7 @@ void client_ehlo_on_starttls(struct client_session *session)
 void client_ehlo_on_auth(struct client_session *session)
 {
 	if (session->reply.code != 235) { /* RFC 4954 §6: 535 bad credentials, 454, 534, ... */
-		client_session_fail_and_quit(session, CLIENT_PROTOCOL_FAILED, true, NULL);
+		client_session_fail_and_quit(session, NULL, CLIENT_PROTOCOL_FAILED, true, NULL);
 		return;
 	}
 	client_transaction_begin(session);
@@ -180,7 +180,7 @@ void client_ehlo_on_auth(struct client_session *session)
 void client_ehlo_on_auth_user(struct client_session *session)
 {
 	if (session->reply.code != 334) {
-		client_session_fail_and_quit(session, CLIENT_PROTOCOL_FAILED, true, NULL);
+		client_session_fail_and_quit(session, NULL, CLIENT_PROTOCOL_FAILED, true, NULL);
 		return;
 	}
 	send_login_value(session, session->request->auth_user, "(user name)");
@@ -190,7 +190,7 @@ void client_ehlo_on_auth_user(struct client_session *session)
 void client_ehlo_on_auth_password(struct client_session *session)
 {
 	if (session->reply.code != 334) {
-		client_session_fail_and_quit(session, CLIENT_PROTOCOL_FAILED, true, NULL);
+		client_session_fail_and_quit(session, NULL, CLIENT_PROTOCOL_FAILED, true, NULL);
 		return;
 	}
 	send_login_value(session, session->request->auth_password, "(password)");

@@ -120,17 +120,17 @@ static void log_line(const struct client_session *session, const char *direction
 void client_session_send(struct client_session *session, const char *format, ...)
 {
 	struct evbuffer *output = bufferevent_get_output(session->connection);
-	char line[1024];
+	char shown[LOG_VALUE_MAX + 1]; /* the log shows the start; the server gets all of it */
 	va_list arguments;
 	int length;
 
 	va_start(arguments, format);
-	length = vsnprintf(line, sizeof line, format, arguments);
+	length = vsnprintf(shown, sizeof shown, format, arguments);
 	va_end(arguments);
-	if (length < 0 || (size_t)length >= sizeof line) /* addresses are at most 256 octets (§4.5.3.1.3) */
-		length = (int)strlen(line);
-	log_line(session, ">", slice_make(line, (size_t)length));
-	evbuffer_add(output, line, (size_t)length);
+	log_line(session, ">", slice_make(shown, length < 0 ? 0 : strlen(shown)));
+	va_start(arguments, format);
+	evbuffer_add_vprintf(output, format, arguments);
+	va_end(arguments);
 	evbuffer_add(output, "\r\n", 2);
 }
 
@@ -165,9 +165,11 @@ static void record_failure(struct client_session *session, enum client_outcome o
 	}
 }
 
-void client_session_fail_and_quit(struct client_session *session, enum client_outcome outcome, bool reply,
-                                  const char *text)
+void client_session_fail_and_quit(struct client_session *session, const char *stage,
+                                  enum client_outcome outcome, bool reply, const char *text)
 {
+	if (stage != NULL && !session->failed)
+		snprintf(session->result.stage, sizeof session->result.stage, "%s", stage);
 	record_failure(session, outcome, reply, text);
 	client_transaction_quit(session);
 }
@@ -178,11 +180,11 @@ void client_session_fail_now(struct client_session *session, enum client_outcome
 	client_session_finish(session);
 }
 
-/* The connection broke, timed out or talked nonsense: what that means depends on the state. */
-static void fail_in_state(struct client_session *session, const char *what)
+/* The connection broke, timed out or talked nonsense: what that means depends on the state.
+ * The reply text is what, then after (NULL: the state's own words). */
+static void fail_in_state(struct client_session *session, const char *what, const char *after)
 {
 	enum client_outcome outcome = CLIENT_PROTOCOL_FAILED;
-	const char *after = steps[session->state].after;
 	char text[sizeof session->result.reply.text];
 
 	if (session->state == CLIENT_STATE_QUIT) { /* the transaction is over: nothing is lost */
@@ -193,8 +195,9 @@ static void fail_in_state(struct client_session *session, const char *what)
 		outcome = CLIENT_CONNECT_FAILED;
 	else if (session->state == CLIENT_STATE_TLS_IMPLICIT || session->state == CLIENT_STATE_TLS_STARTTLS)
 		outcome = CLIENT_TLS_FAILED;
-	if (session->state == CLIENT_STATE_CONTENT && session->chunking)
-		after = "after BDAT";
+	if (after == NULL)
+		after = session->state == CLIENT_STATE_CONTENT && session->chunking ? "after BDAT"
+		                                                                    : steps[session->state].after;
 	snprintf(text, sizeof text, "%s %s", what, after);
 	client_session_fail_now(session, outcome, text);
 }
@@ -226,7 +229,7 @@ static bool take_line(struct client_session *session, struct evbuffer *input, bo
 	if (frame == CLIENT_REPLIES_FRAME_INCOMPLETE)
 		return false;
 	if (frame != CLIENT_REPLIES_FRAME_LINE) {
-		fail_in_state(session, frame_problem(frame));
+		fail_in_state(session, frame_problem(frame), NULL);
 		return false;
 	}
 	log_line(session, "<", line);
@@ -234,7 +237,8 @@ static bool take_line(struct client_session *session, struct evbuffer *input, bo
 	                             session->state == CLIENT_STATE_EHLO ? &session->extensions : NULL);
 	evbuffer_drain(input, consumed);
 	if (result == CLIENT_REPLIES_MALFORMED || result == CLIENT_REPLIES_TOO_LONG) {
-		fail_in_state(session, result == CLIENT_REPLIES_MALFORMED ? "malformed reply" : "reply over 65536 octets");
+		fail_in_state(session, result == CLIENT_REPLIES_MALFORMED ? "malformed reply" : "reply over 65536 octets",
+		              NULL);
 		return false;
 	}
 	*complete = result == CLIENT_REPLIES_COMPLETE;
@@ -324,7 +328,10 @@ static void on_event(struct bufferevent *connection, short events, void *context
 		return;
 	}
 	if (events & BEV_EVENT_TIMEOUT) { /* §4.5.3.2.5: a block of data did not leave in time */
-		fail_in_state(session, "timed out sending");
+		if (session->state == CLIENT_STATE_CONTENT)
+			fail_in_state(session, "timed out", "sending the message");
+		else
+			fail_in_state(session, "timed out sending", NULL);
 		return;
 	}
 	pump(session); /* replies that came just before the end still count */
@@ -336,7 +343,7 @@ static void on_event(struct bufferevent *connection, short events, void *context
 	} else if (handshaking) {
 		tls_failed(session);
 	} else {
-		fail_in_state(session, "connection lost");
+		fail_in_state(session, "connection lost", NULL);
 	}
 }
 
@@ -346,7 +353,7 @@ static void on_timer(evutil_socket_t fd, short events, void *context)
 	char text[64];
 
 	if (session->state != CLIENT_STATE_CONNECTING) {
-		fail_in_state(session, "timed out");
+		fail_in_state(session, "timed out", NULL);
 		return;
 	}
 	snprintf(text, sizeof text, "connect timed out");
@@ -510,7 +517,8 @@ struct client_session *client_session_start(struct event_base *base, const struc
 	}
 	session->result.outcome = CLIENT_DONE;
 	describe_address(session);
-	set_state(session, CLIENT_STATE_CONNECTING);
+	session->state = CLIENT_STATE_CONNECTING;
+	snprintf(session->result.stage, sizeof session->result.stage, "%s", steps[CLIENT_STATE_CONNECTING].stage);
 	if (!request_is_safe(request))
 		client_session_fail_now(session, CLIENT_PROTOCOL_FAILED, "CR or LF in the HELO name or an address");
 	else

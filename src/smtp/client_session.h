@@ -81,7 +81,8 @@ struct client_session;
 struct client_session *client_session_start(struct event_base *base, const struct client_request *request,
                                             void (*done)(void *context, const struct client_result *result),
                                             void *context);
-/* Aborts (done is not called). */
+/* Aborts: closes the connection and frees the session; done is not called. Not after done has
+ * run (the session is gone by then). NULL is a no-op. */
 void client_session_cancel(struct client_session *session);
 
 #endif

@@ -69,10 +69,11 @@ void client_session_send_secret(struct client_session *session, struct slice lin
 void client_session_expect(struct client_session *session, enum client_state state);
 /* Copies the reply just read into out (code and last line). */
 void client_session_copy_reply(const struct client_session *session, struct client_reply *out);
-/* Records a failure with the reply just read (reply true) or code 0 and text (reply false),
- * then says QUIT politely; done follows the 221 (or its timeout). */
-void client_session_fail_and_quit(struct client_session *session, enum client_outcome outcome, bool reply,
-                                  const char *text);
+/* Records a failure at stage (NULL: the current state's) with the reply just read (reply
+ * true) or code 0 and text (reply false), then says QUIT politely; done follows the 221 (or
+ * its timeout). */
+void client_session_fail_and_quit(struct client_session *session, const char *stage,
+                                  enum client_outcome outcome, bool reply, const char *text);
 /* Records a failure (code 0, text) and ends at once, without QUIT. */
 void client_session_fail_now(struct client_session *session, enum client_outcome outcome, const char *text);
 /* Puts the connection under TLS (client_session_tls_done follows the handshake). */

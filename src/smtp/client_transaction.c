@@ -112,21 +112,32 @@ static bool ends_with_crlf(struct slice content)
 	return content.length >= 2 && memcmp(content.data + content.length - 2, "\r\n", 2) == 0;
 }
 
+/* Queues bytes of the message without copying them: the caller keeps the message valid until
+ * done runs (client_session.h). */
+static void add_content(struct evbuffer *output, struct slice bytes)
+{
+	if (bytes.length > 0)
+		evbuffer_add_reference(output, bytes.data, bytes.length, NULL, NULL);
+}
+
 /* Sends the message as DATA content: a "." before every line that starts with one (RFC 5321
- * §4.5.2), a CRLF if the last line lacks one, then ".". Only CRLF starts a line. */
+ * §4.5.2), a CRLF if the last line lacks one, then ".". Only CRLF starts a line, so the
+ * lines to stuff are the first and each one after a CRLF: the runs between go out whole. */
 static void send_stuffed(struct client_session *session)
 {
 	struct evbuffer *output = bufferevent_get_output(session->connection);
 	struct slice rest = session->message->content;
 
+	if (rest.length > 0 && rest.data[0] == '.')
+		evbuffer_add(output, ".", 1);
 	while (rest.length > 0) {
-		const char *crlf = memmem(rest.data, rest.length, "\r\n", 2);
-		size_t length = crlf ? (size_t)(crlf - rest.data) + 2 : rest.length;
+		const char *found = memmem(rest.data, rest.length, "\r\n.", 3);
+		size_t run = found ? (size_t)(found - rest.data) + 2 : rest.length;
 
-		if (rest.data[0] == '.')
+		add_content(output, slice_sub(rest, 0, run));
+		if (found)
 			evbuffer_add(output, ".", 1);
-		evbuffer_add(output, rest.data, length);
-		rest = slice_skip(rest, length);
+		rest = slice_skip(rest, run);
 	}
 	if (session->message->content.length > 0 && !ends_with_crlf(session->message->content))
 		evbuffer_add(output, "\r\n", 2);
@@ -141,7 +152,7 @@ static void send_chunk(struct client_session *session)
 	struct slice content = session->message->content;
 
 	client_session_send(session, "BDAT %zu LAST", content.length);
-	evbuffer_add(output, content.data, content.length);
+	add_content(output, content);
 }
 
 static void after_recipients(struct client_session *session)

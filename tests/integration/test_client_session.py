@@ -6,11 +6,13 @@ TLS handshake)."""
 import asyncio
 import itertools
 import os
+import pathlib
 import re
 import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -178,6 +180,16 @@ def test_accepts_all_and_content_arrives_byte_identical(peer, deliver):
     assert "SIZE=%d" % len(MESSAGE) in message["options"]
 
 
+def test_big_message_with_many_dot_lines(peer, deliver):
+    handler = Recorder()
+    host, port = peer(handler)
+    line = b".dot line " + b"y" * 60 + b"\r\nplain " + b"z" * 60 + b"\r\n"
+    message = b"Subject: big\r\n\r\n" + line * (4 * 1024 * 1024 // len(line))
+    out = deliver(host, port, ["ok@peer.test"], message=message)
+    assert out["outcome"] == "done" and out.rcpt("ok@peer.test")["delivered"] == "yes"
+    assert handler.messages[0]["content"] == message
+
+
 def test_missing_final_crlf_is_added_and_dots_stuffed(peer, deliver):
     handler = Recorder()
     host, port = peer(handler)
@@ -299,6 +311,14 @@ def test_starttls_opportunistic_self_signed(peer, deliver, tmp_path):
     assert handler.messages[0]["tls"] and handler.messages[0]["content"] == MESSAGE
 
 
+@pytest.mark.parametrize("name,verified", [("mx.peer.test", "yes"), ("other.peer.test", "no")])
+def test_starttls_opportunistic_records_what_verification_would_say(peer, deliver, tmp_path, name, verified):
+    host, port = peer(Recorder(), tls_context=server_context(tmp_path))
+    out = deliver(host, port, ["ok@peer.test"], tls="opportunistic",
+                  extra=["--host-name", name, "--ca-file", str(tmp_path / "mx.peer.test.crt")])
+    assert out["outcome"] == "done" and out["verified"] == verified, out.result
+
+
 def test_starttls_required_verified_with_ca_file(peer, deliver, tmp_path):
     handler = Recorder()
     host, port = peer(handler, tls_context=server_context(tmp_path))
@@ -333,8 +353,8 @@ def test_starttls_required_but_not_offered(peer, deliver):
     handler = Recorder()
     host, port = peer(handler)
     out = deliver(host, port, ["ok@peer.test"], tls="required", extra=["--host-name", "mx.peer.test"])
-    assert out["outcome"] == "tls_failed"
-    assert out["reply"] == "STARTTLS not offered by the server"
+    assert out["outcome"] == "tls_failed" and out["stage"] == "starttls"
+    assert out["reply"] == "STARTTLS not offered by the server" and out["code"] == "0"
     assert handler.mail_commands == []
 
 
@@ -347,7 +367,7 @@ def test_opportunistic_without_starttls_stays_plaintext(peer, deliver):
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
-    return AuthResult(success=(auth_data.login, auth_data.password) == (b"relay-user", b"s3cret pass"))
+    return AuthResult(success=(auth_data.login, auth_data.password) == (b"relay-user", b"s3cret pass"), handled=False)
 
 
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
@@ -465,6 +485,17 @@ def test_no_greeting_times_out(deliver):
     assert out["reply"] == "timed out waiting for the greeting" and out.elapsed < 6
 
 
+def test_server_that_stops_reading_times_out(deliver):
+    """RFC 5321 §4.5.3.2.5: a block of data that cannot leave in time ends the session."""
+    server = Scripted([
+        ("send", b"220 peer.test\r\n"), ("expect", b"EHLO"), ("send", b"250 peer.test\r\n"),
+        ("expect", b"MAIL"), ("send", b"250 ok\r\n"), ("expect", b"RCPT"), ("send", b"250 ok\r\n"),
+        ("expect", b"DATA"), ("send", b"354 go\r\n"), ("wait", 12)])
+    out = deliver(server.host, server.port, ["ok@peer.test"], message=(b"x" * 998 + b"\r\n") * 32000, timeout=2)
+    assert out["outcome"] == "protocol_failed" and out["stage"] == "data", out.result
+    assert out["reply"] == "timed out sending the message" and out.elapsed < 10
+
+
 def test_ehlo_refused_falls_back_to_helo(deliver):
     server = Scripted([
         ("send", b"220 old.peer.test SMTP\r\n"), ("expect", b"EHLO client.test"),
@@ -486,7 +517,7 @@ def test_multi_line_replies_and_pipelined_reply_burst(deliver):
         ("send", b"220-peer.test first line\r\n220-second line\r\n220 ready\r\n"), ("expect", b"EHLO"),
         ("send", b"250-peer.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n"),
         ("expect", b"MAIL"), ("expect", b"RCPT TO:<a@"), ("expect", b"RCPT TO:<b@"), ("expect", b"DATA"),
-        ("send", b"250 ok\r\n550-5.1.1 b is\r\n550 5.1.1 unknown\r\n250 ok\r\n354 go\r\n"),
+        ("send", b"250 ok\r\n250 ok\r\n550-5.1.1 b is\r\n550 5.1.1 unknown\r\n354 go\r\n"),
         ("data",), ("send", b"250-2.0.0 queued\r\n250 2.0.0 as 42\r\n"), ("expect", b"QUIT"), ("send", b"221 bye\r\n")])
     out = deliver(server.host, server.port, ["a@peer.test", "b@peer.test"])
     server.check()
@@ -528,6 +559,35 @@ def test_plaintext_after_starttls_reply_is_discarded(deliver):
     assert out["outcome"] == "tls_failed"
 
 
+def test_source_address_that_cannot_be_bound(deliver):
+    host = loopback()
+    out = deliver(host, free_port(host), ["ok@peer.test"], extra=["--source", "192.0.2.1"])
+    assert out["outcome"] == "connect_failed" and out["reply"].startswith("bind: "), out.result
+
+
+def test_connect_timeout(deliver):
+    """A listener whose accept queue is full drops further SYNs: the connect never completes."""
+    host = loopback()
+    listener = socket.socket()
+    listener.bind((host, 0))
+    listener.listen(0)
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(listener.getsockname())
+        fillers.append(filler)
+    time.sleep(0.2)
+    try:
+        out = deliver(host, listener.getsockname()[1], ["ok@peer.test"], timeout=1)
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+    assert out["outcome"] == "connect_failed" and out["reply"] == "connect timed out", out.result
+    assert out.elapsed < 6
+
+
 def test_connect_refused(deliver):
     host = loopback()
     port = free_port(host)
@@ -539,15 +599,17 @@ def test_connect_refused(deliver):
 # --- Postfix's smtp-sink and ternd: realistic peers ----------------------------------------------
 
 @pytest.fixture
-def smtp_sink(tmp_path):
+def smtp_sink():
     processes = []
+    top = pathlib.Path(tempfile.mkdtemp(prefix="tern-smtp-sink-"))  # pytest's tmp_path is closed to postfix
+    top.chmod(0o755)
     if not os.path.exists(SMTP_SINK) or os.geteuid() != 0:
         pytest.skip("smtp-sink needs Postfix and root (it drops to the postfix user)")
 
     def start(*options):
         host = loopback()
         port = free_port(host)
-        dump = tmp_path / f"dump{len(processes)}"
+        dump = top / f"dump{len(processes)}"
         dump.mkdir()
         shutil.chown(dump, user="postfix")
         process = subprocess.Popen([SMTP_SINK, "-u", "postfix", "-d", f"{dump}/%Y%m%d%H%M%S.", *options,
@@ -566,6 +628,7 @@ def smtp_sink(tmp_path):
     for process in processes:
         process.terminate()
         process.wait(10)
+    shutil.rmtree(top)
 
 
 def sink_messages(dump, count=1):
@@ -612,4 +675,4 @@ def test_ternd_peer_bdat_pipelining_starttls(make_ternd, deliver):
     assert f'client > "BDAT {len(MESSAGE)} LAST"' in out.log
     assert 'client > "DATA"' not in out.log
     [stored] = mx.messages("alice", wait_for=1)
-    assert stored.endswith(MESSAGE)
+    assert stored.endswith(MESSAGE.replace(b"\r\n", b"\n"))  # Maildir files use LF
