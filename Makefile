@@ -34,7 +34,7 @@ unit_files :=
 unit_address := src/smtp/address.c
 unit_command := src/smtp/command.c src/smtp/address.c
 unit_data_decoder := src/smtp/data_decoder.c
-unit_config := src/conf/config.c src/conf/config_directives.c src/conf/config_values.c src/conf/config_lexer.c src/conf/users_file.c src/conf/aliases_file.c src/conf/domain_file.c src/smtp/address.c
+unit_config := src/conf/config.c src/conf/config_directives.c src/conf/config_values.c src/conf/config_lexer.c src/conf/users_file.c src/conf/aliases_file.c src/conf/domain_file.c src/smtp/address.c src/conf/config_relay.c
 unit_envelope := src/queue/envelope.c
 unit_spool := src/queue/spool.c src/queue/envelope.c
 unit_maildir := src/deliver/maildir.c
@@ -105,6 +105,11 @@ $(OUT)/tests/client_session_driver: $(call objects,$(CLIENT_SESSION_DRIVER_SOURC
 	@mkdir -p $(dir $@)
 	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The resolver alone, asked from the command line by the integration tests.
+$(OUT)/tests/resolver_driver: $(call objects,tests/drivers/resolver_driver.c src/dns/resolver.c src/dns/rdata.c $(UTIL_SOURCES))
+	@mkdir -p $(dir $@)
+	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 run: all
 	@mkdir -p var
 	@scripts/dev-certificate var/tls
@@ -119,7 +124,7 @@ unit: $(foreach t,$(UNIT_TESTS),$(OUT)/tests/test_$(t))
 fuzz-replay: $(foreach f,$(FUZZERS),$(OUT)/fuzz/replay_$(f))
 	@set -e; for f in $(FUZZERS); do $(OUT)/fuzz/replay_$$f fuzz/corpus/$$f; done
 
-integration: $(OUT)/ternd $(OUT)/tern $(OUT)/tests/bounce_driver $(OUT)/tests/client_session_driver
+integration: $(OUT)/ternd $(OUT)/tern $(OUT)/tests/bounce_driver $(OUT)/tests/client_session_driver $(OUT)/tests/resolver_driver
 	TERN_BUILD=$(OUT) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # libFuzzer builds with clang; each harness runs FUZZ_SECONDS, new inputs go to build/fuzz-corpus.

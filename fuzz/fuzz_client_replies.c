@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define REQUIRE(condition)                                                                                             \
 	do {                                                                                                           \
 		if (!(condition)) {                                                                                    \
-			fprintf(stderr, "fuzz_client_replies: property failed at line %d: %s\n", __LINE__, #condition); \
+			fprintf(stderr, "fuzz_client_replies: property failed at line %d: %s\n", __LINE__,             \
+			        #condition);                                                                           \
 			abort();                                                                                       \
 		}                                                                                                      \
 	} while (0)
@@ -114,7 +115,8 @@ static enum client_replies_result check_line(struct client_replies *with, struct
 	REQUIRE(with->octets <= CLIENT_REPLIES_REPLY_MAX);
 	REQUIRE(strlen(with->text) < CLIENT_REPLIES_TEXT_SIZE && strcmp(with->text, without->text) == 0);
 	REQUIRE(memcmp(with->text, line.data, strlen(with->text)) == 0);
-	REQUIRE(strlen(with->text) == (line.length < CLIENT_REPLIES_TEXT_SIZE ? line.length : CLIENT_REPLIES_TEXT_SIZE - 1));
+	REQUIRE(strlen(with->text) ==
+	        (line.length < CLIENT_REPLIES_TEXT_SIZE ? line.length : CLIENT_REPLIES_TEXT_SIZE - 1));
 	REQUIRE((a == CLIENT_REPLIES_MORE) == (line.length > 3 && line.data[3] == '-'));
 	return a;
 }

@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "conf/aliases_file.h"
+#include "conf/config_relay.h"
 #include "conf/config_internal.h"
 #include "conf/config_values.h"
 #include "conf/users_file.h"
@@ -339,6 +341,9 @@ void config_free(struct config *config)
 	free(config->user);
 	free(config->local_socket);
 	free(config->resolver);
+	for (size_t i = 0; i < config->relay_count; i++)
+		config_relay_free(&config->relays[i]);
+	free(config->relays);
 	for (size_t i = 0; i < config->certificate_count; i++) {
 		free(config->certificates[i].certificate);
 		free(config->certificates[i].key);
@@ -399,4 +404,19 @@ const struct config_user *config_find_login(const struct config *config, const c
 	if (found != NULL)
 		snprintf(mailbox, size, "%s@%s", found->name, found_domain->name);
 	return found;
+}
+
+const struct config_relay *config_find_relay(const struct config *config, const char *domain)
+{
+	const struct config_relay *fallback = NULL;
+
+	for (size_t i = 0; i < config->relay_count; i++) {
+		const struct config_relay *relay = &config->relays[i];
+		if (relay->domain_count == 0)
+			fallback = relay;
+		for (size_t d = 0; d < relay->domain_count; d++)
+			if (strcasecmp(relay->domains[d], domain) == 0)
+				return relay;
+	}
+	return fallback;
 }

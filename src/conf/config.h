@@ -19,6 +19,8 @@
  *   retry-max DURATION           (the retry interval stops doubling here; default 1h)
  *   max-queue-lifetime DURATION  (then undelivered mail bounces; default 5d; d suffix allowed)
  *   resolver ADDRESS[:PORT]      (DNS server to ask; default: /etc/resolv.conf)
+ *   relay smtps://HOST[:PORT]|smtp://HOST[:PORT] [auth FILE] [ca FILE] [for DOMAIN...]
+ *                                (a smarthost: for all outbound mail, or for those domains)
  *   domain NAME { users PATH  aliases PATH  deliver maildir TEMPLATE }
  * Relative paths are relative to the directory of the config file. In the maildir template
  * %u is the user name and %d the domain. Users files hold "name:crypt-hash" lines; aliases
@@ -37,6 +39,17 @@ enum listener_role {
 	LISTENER_SUBMISSION,  /* port 587: STARTTLS then AUTH required */
 	LISTENER_SUBMISSIONS, /* port 465: implicit TLS, AUTH required */
 	LISTENER_LOCAL        /* the local socket of `tern sendmail`: local users, trusted */
+};
+
+struct config_relay {
+	char *host;        /* owned */
+	unsigned port;     /* 465 for smtps://, 587 for smtp:// unless given */
+	bool implicit_tls; /* smtps:// (RFC 8314); else STARTTLS, required */
+	char *user;        /* AUTH credentials, or NULL; owned */
+	char *password;    /* owned; wiped when freed */
+	char *ca_file;     /* trust these CAs for the relay's certificate, or NULL: the system's */
+	char **domains;    /* only for these destination domains; none: for every domain */
+	size_t domain_count;
 };
 
 struct config_certificate {
@@ -102,6 +115,8 @@ struct config {
 	unsigned retry_max;        /* seconds */
 	unsigned max_queue_lifetime; /* seconds */
 	char *resolver;            /* "ADDRESS[:PORT]", or NULL for the system's */
+	struct config_relay *relays;
+	size_t relay_count;
 };
 
 /* Loads and validates the file at path, including the users and aliases files it names.
@@ -120,6 +135,9 @@ const struct config_alias *config_find_alias(const struct config_domain *domain,
  * has. Fills mailbox with "user@domain". NULL when unknown or ambiguous. */
 const struct config_user *config_find_login(const struct config *config, const char *name, char *mailbox,
                                             size_t size);
+/* The relay that mail for domain goes through (one naming the domain, else the default), or
+ * NULL for direct delivery. */
+const struct config_relay *config_find_relay(const struct config *config, const char *domain);
 /* Whether a client address lies in one of the trusted networks. */
 bool config_is_trusted(const struct config *config, const struct sockaddr *address);
 

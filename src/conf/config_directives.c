@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conf/config_internal.h"
+#include "conf/config_relay.h"
 #include "conf/config_values.h"
 #include "conf/users_file.h"
 #include "smtp/address.h"
@@ -287,6 +288,8 @@ static const struct directive top_directives[] = {
 	VALUE("retry-interval", VALUE_PERIOD, retry_interval, "DURATION"),
 	VALUE("retry-max", VALUE_PERIOD, retry_max, "DURATION"),
 	VALUE("max-queue-lifetime", VALUE_PERIOD, max_queue_lifetime, "DURATION"),
+	{.name = "relay", .usage = "relay URL [auth FILE] [ca FILE] [for DOMAIN...]", .minimum = 1, .maximum = MANY,
+	 .handle = config_relay_handle},
 	{.name = "resolver", .usage = "resolver ADDRESS[:PORT]", .minimum = 1, .maximum = 1, .once = true,
 	 .handle = handle_resolver},
 	{.name = "domain", .usage = "domain NAME {", .minimum = 1, .maximum = 1, .block = true, .handle = handle_domain},

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "deliver/route.h"
+#include "net/tls_client.h"
 #include "smtp/client_session.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -32,6 +33,8 @@ struct domain_attempt {
 	struct route *route;
 	size_t host, address; /* the next address to try */
 	bool plaintext_now;   /* opportunistic TLS just failed at this address: try it in clear */
+	const struct config_relay *smarthost; /* the relay this domain goes through, or NULL */
+	SSL_CTX *smarthost_tls; /* a context trusting the relay's own CA file, when it names one */
 	char relay[DNS_NAME_MAX + 64];
 	char last_error[1400];
 };
@@ -108,6 +111,7 @@ static void finish_domain(struct domain_attempt *attempt)
 		free(run->domains[i].indexes);
 		free(run->domains[i].recipients);
 		free(run->domains[i].route);
+		SSL_CTX_free(run->domains[i].smarthost_tls);
 	}
 	free(run->domains);
 	run->done(run->context);
@@ -147,7 +151,7 @@ static void on_client_done(void *context, const struct client_result *result)
 	case CLIENT_TLS_FAILED:
 		snprintf(attempt->last_error, sizeof attempt->last_error, "451 4.7.5 %s: TLS failed at %s: %s",
 		         attempt->relay, result->stage, result->reply.text);
-		if (attempt->request.tls == CLIENT_TLS_OPPORTUNISTIC && attempt->request.tls_context != NULL) {
+		if (attempt->smarthost == NULL && attempt->request.tls_context != NULL) {
 			attempt->plaintext_now = true; /* RFC 7435 §3: opportunistic means clear is fine */
 			attempt->address--;
 		}
@@ -157,11 +161,10 @@ static void on_client_done(void *context, const struct client_result *result)
 		         result->reply.text[0] ? result->reply.text : "failed");
 		break;
 	case CLIENT_PROTOCOL_FAILED:
-		if (result->reply.code >= 400)
-			snprintf(attempt->last_error, sizeof attempt->last_error, "%s", result->reply.text);
-		else
-			snprintf(attempt->last_error, sizeof attempt->last_error, "451 4.4.2 %s: %s at %s", attempt->relay,
-			         result->reply.text[0] ? result->reply.text : "connection lost", result->stage);
+		/* A refusal of the connection, of our EHLO or of our login says nothing about the
+		 * recipients (a smarthost rejecting our password is our problem): always temporary. */
+		snprintf(attempt->last_error, sizeof attempt->last_error, "451 4.4.2 %s: %s (at %s)", attempt->relay,
+		         result->reply.text[0] ? result->reply.text : "connection lost", result->stage);
 		/* Past DATA the server may have the message: retrying elsewhere now could deliver it
 		 * twice, so the recipients wait for the next attempt instead. */
 		if (strcmp(result->stage, "data") == 0 || strcmp(result->stage, "quit") == 0) {
@@ -193,7 +196,9 @@ static void try_next_address(struct domain_attempt *attempt)
 	attempt->request.address = host->addresses[attempt->address];
 	attempt->request.address_length = host->lengths[attempt->address];
 	attempt->request.host_name = host->name[0] ? host->name : attempt->domain;
-	attempt->request.tls_context = attempt->plaintext_now ? NULL : attempt->run->services->tls_client;
+	attempt->request.tls_context = attempt->smarthost_tls        ? attempt->smarthost_tls
+	                               : attempt->plaintext_now ? NULL
+	                                                        : attempt->run->services->tls_client;
 	if (attempt->plaintext_now)
 		log_info("%s retrying %s without TLS", attempt->run->envelope->id, attempt->relay);
 	attempt->plaintext_now = false;
@@ -259,6 +264,20 @@ static void group_by_domain(struct remote_run *run)
 	}
 }
 
+/* A smarthost: TLS required and its certificate verified (RFC 8314 §3 for 465, RFC 3207 with
+ * a required policy for 587), AUTH with the configured credentials. */
+static void prepare_relay(struct domain_attempt *attempt)
+{
+	const struct config_relay *relay = attempt->smarthost;
+	char error[256];
+
+	attempt->request.tls = relay->implicit_tls ? CLIENT_TLS_IMPLICIT : CLIENT_TLS_REQUIRED;
+	attempt->request.auth_user = relay->user;
+	attempt->request.auth_password = relay->password;
+	if (relay->ca_file != NULL && (attempt->smarthost_tls = tls_client_context_create(relay->ca_file, error, sizeof error)) == NULL)
+		log_error("%s relay %s: %s", attempt->run->envelope->id, relay->host, error);
+}
+
 static void prepare(struct remote_run *run, struct domain_attempt *attempt)
 {
 	attempt->run = run;
@@ -275,6 +294,9 @@ static void prepare(struct remote_run *run, struct domain_attempt *attempt)
 	                                           .tls = CLIENT_TLS_OPPORTUNISTIC,
 	                                           .connect_timeout = REMOTE_CONNECT_TIMEOUT,
 	                                           .message = &attempt->message};
+	attempt->smarthost = config_find_relay(run->config, attempt->domain);
+	if (attempt->smarthost != NULL)
+		prepare_relay(attempt);
 }
 
 void remote_delivery_run(const struct delivery_services *services, const struct config *config,
@@ -293,7 +315,12 @@ void remote_delivery_run(const struct delivery_services *services, const struct 
 		prepare(run, &run->domains[d]);
 	/* +1: this loop holds the run, so a lookup answered at once cannot free it under us. */
 	run->domains_left = run->domain_count + 1;
-	for (size_t d = 0; d < run->domain_count; d++)
-		route_lookup(services->resolver, run->domains[d].domain, services->remote_port, on_route, &run->domains[d]);
+	for (size_t d = 0; d < run->domain_count; d++) {
+		struct domain_attempt *attempt = &run->domains[d];
+		if (attempt->smarthost != NULL) /* the relay's own name and port, not the domain's MX */
+			route_lookup(services->resolver, attempt->smarthost->host, attempt->smarthost->port, on_route, attempt);
+		else
+			route_lookup(services->resolver, attempt->domain, services->remote_port, on_route, attempt);
+	}
 	finish_domain(&run->domains[0]);
 }

@@ -54,10 +54,7 @@ static void finish(struct lookup *lookup)
 	free(lookup);
 }
 
-static void on_deferred(evutil_socket_t fd, short events, void *context)
-{
-	finish(context);
-}
+static void on_deferred(evutil_socket_t fd, short events, void *context) { finish(context); }
 
 /* Answers without a query, but later, on the loop, as route_lookup promises. */
 static void finish_later(struct lookup *lookup)
@@ -86,10 +83,7 @@ static void copy_addresses(struct host_lookup *host, const struct dns_answer *an
 	}
 }
 
-static bool is_trouble(enum dns_status status)
-{
-	return status == DNS_TEMPFAIL || status == DNS_BOGUS;
-}
+static bool is_trouble(enum dns_status status) { return status == DNS_TEMPFAIL || status == DNS_BOGUS; }
 
 /* Why an exchange gave no address, for the notes. */
 static void note_no_address(struct lookup *lookup, const struct host_lookup *host, const char *name)
@@ -116,8 +110,8 @@ static void assemble(struct lookup *lookup)
 		struct route_host *out = &route->hosts[route->host_count];
 		if (host->canonical[0] && route->source == ROUTE_FROM_MX)
 			route_order_note(route->why, sizeof route->why,
-			                 "%s is an alias (CNAME), RFC 2181 §10.3: followed to %s", lookup->exchanges[i].name,
-			                 host->canonical);
+			                 "%s is an alias (CNAME), RFC 2181 section 10.3: followed to %s",
+			                 lookup->exchanges[i].name, host->canonical);
 		trouble = trouble || is_trouble(host->queries[0].status) || is_trouble(host->queries[1].status);
 		route_order_addresses(out, (const unsigned char(*)[16])host->aaaa, host->aaaa_count,
 		                      (const unsigned char(*)[4])host->a, host->a_count, lookup->port);
@@ -134,10 +128,11 @@ static void assemble(struct lookup *lookup)
 	char why[sizeof route->why];
 	snprintf(why, sizeof why, "%s", route->why);
 	if (route->source == ROUTE_FROM_IMPLICIT_MX && !trouble)
-		snprintf(route->why, sizeof route->why, "no MX, and no address for the domain itself (RFC 5321 §5.1)");
+		snprintf(route->why, sizeof route->why,
+		         "no MX, and no address for the domain itself (RFC 5321 section 5.1)");
 	else
-		snprintf(route->why, sizeof route->why, "%s: %.220s", trouble ? "no address yet" : "no MX host has an address",
-		         why);
+		snprintf(route->why, sizeof route->why, "%s: %.220s",
+		         trouble ? "no address yet" : "no MX host has an address", why);
 	route->status = trouble ? ROUTE_TEMPFAIL : ROUTE_NO_HOST;
 }
 
@@ -170,15 +165,13 @@ static void look_up_hosts(struct lookup *lookup)
 		host->lookup = lookup;
 		for (size_t k = 0; k < 2; k++) {
 			host->queries[k] = (struct address_query){host, types[k], DNS_TEMPFAIL};
-			resolver_query(lookup->resolver, lookup->exchanges[i].name, types[k], on_address, &host->queries[k]);
+			resolver_query(lookup->resolver, lookup->exchanges[i].name, types[k], on_address,
+			               &host->queries[k]);
 		}
 	}
 }
 
-static uint32_t random_below(uint32_t bound)
-{
-	return arc4random_uniform(bound);
-}
+static uint32_t random_below(uint32_t bound) { return arc4random_uniform(bound); }
 
 /* What the MX answer says when it gives no host to look up: false when hosts are in exchanges. */
 static bool mx_answer_is_final(struct lookup *lookup, const struct dns_answer *answer)
@@ -239,7 +232,7 @@ static void route_address_literal(struct lookup *lookup, const char *domain)
 		host->address_count = 1;
 		lookup->route.host_count = 1;
 	} else {
-		fail(lookup, ROUTE_NO_HOST, "not an address literal tern can use (RFC 5321 §4.1.3)");
+		fail(lookup, ROUTE_NO_HOST, "not an address literal tern can use (RFC 5321 section 4.1.3)");
 	}
 	finish_later(lookup);
 }

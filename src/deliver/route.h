@@ -9,7 +9,7 @@
 
 #include "dns/resolver.h"
 
-#define ROUTE_HOSTS_MAX 32
+#define ROUTE_HOSTS_MAX     32
 #define ROUTE_ADDRESSES_MAX 8 /* per host */
 
 struct route_host {
@@ -22,9 +22,9 @@ struct route_host {
 
 enum route_status {
 	ROUTE_OK,
-	ROUTE_NULL_MX,  /* RFC 7505: bounce with 5.1.10 */
-	ROUTE_NO_HOST,  /* NXDOMAIN, or no usable host: bounce 5.1.2 */
-	ROUTE_TEMPFAIL  /* DNS trouble: defer, never bounce */
+	ROUTE_NULL_MX, /* RFC 7505: bounce with 5.1.10 */
+	ROUTE_NO_HOST, /* NXDOMAIN, or no usable host: bounce 5.1.2 */
+	ROUTE_TEMPFAIL /* DNS trouble: defer, never bounce */
 };
 
 /* Where the hosts of an OK route came from. */

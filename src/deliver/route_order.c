@@ -15,9 +15,9 @@
 
 #include "util/xalloc.h"
 
-#define ROUTE_LITERAL_MAX 64 /* "IPv6:" and the longest IPv6 text, with room to spare */
-#define ROUTE_DOMAIN_MAX 253 /* RFC 1035 §2.3.4: 255 octets on the wire */
-#define ROUTE_LABEL_MAX 63   /* RFC 1035 §2.3.4 */
+#define ROUTE_LITERAL_MAX 64  /* "IPv6:" and the longest IPv6 text, with room to spare */
+#define ROUTE_DOMAIN_MAX  253 /* RFC 1035 §2.3.4: 255 octets on the wire */
+#define ROUTE_LABEL_MAX   63  /* RFC 1035 §2.3.4 */
 
 void route_order_note(char *why, size_t size, const char *format, ...)
 {
@@ -85,7 +85,8 @@ static size_t keep_usable(const struct dns_record *records, size_t count, struct
 			continue;
 		}
 		if (is_address_text(records[i].name)) {
-			route_order_note(why, why_size, "MX %u %s is an address, not a name (RFC 5321 §5.1): skipped",
+			route_order_note(why, why_size,
+			                 "MX %u %s is an address, not a name (RFC 5321 section 5.1): skipped",
 			                 records[i].preference, records[i].name);
 			continue;
 		}
@@ -112,7 +113,7 @@ enum route_order_result route_order_mx(const struct dns_record *records, size_t 
 		goto done;
 	}
 	if (null_count > 0)
-		route_order_note(why, why_size, "a null MX among other MX records: ignored (RFC 7505 §3)");
+		route_order_note(why, why_size, "a null MX among other MX records: ignored (RFC 7505 section 3)");
 	order_by_preference(kept, kept_count, random);
 	for (size_t i = 0; i < kept_count; i++) {
 		if (already_listed(out, *out_count, kept[i].name))
@@ -148,10 +149,7 @@ static void add_address(struct route_host *host, int family, const unsigned char
 	}
 }
 
-static size_t smaller(size_t a, size_t b)
-{
-	return a < b ? a : b;
-}
+static size_t smaller(size_t a, size_t b) { return a < b ? a : b; }
 
 void route_order_addresses(struct route_host *host, const unsigned char (*aaaa)[16], size_t aaaa_count,
                            const unsigned char (*a)[4], size_t a_count, unsigned port)

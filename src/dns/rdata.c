@@ -46,8 +46,7 @@ static bool append_label(const unsigned char *label, size_t length, char *out, s
 }
 
 /* Text of the wire name at the start of data; *consumed says how many bytes it took. */
-static enum rdata_result name_at(const unsigned char *data, size_t length, char out[DNS_NAME_MAX + 1],
-                                 size_t *consumed)
+static enum rdata_result name_at(const unsigned char *data, size_t length, char out[DNS_NAME_MAX + 1], size_t *consumed)
 {
 	size_t offset = 0, used = 0;
 

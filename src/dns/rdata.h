@@ -8,7 +8,7 @@
 
 #include "dns/resolver.h"
 
-#define RDATA_LABEL_MAX 63      /* RFC 1035 §2.3.4 */
+#define RDATA_LABEL_MAX     63  /* RFC 1035 §2.3.4 */
 #define RDATA_WIRE_NAME_MAX 255 /* RFC 1035 §3.1: a name on the wire, length octets included */
 
 enum rdata_result {

@@ -14,17 +14,13 @@
 #include "dns/rdata.h"
 #include "util/xalloc.h"
 
-/* No answer within this long is a TEMPFAIL, whatever libunbound is still trying (with the
- * options below it gives up on a silent server after about 5 seconds by itself). */
+/* No answer within this long is a TEMPFAIL. libunbound has no per-query time limit: against a
+ * silent server it retries with back-off for about 17 seconds before SERVFAIL. Its knobs that
+ * shorten that (infra-cache-max-rtt) also make it declare the server down for every other
+ * query for infra-host-ttl (15 minutes), and infra-host-ttl 0 then makes it give up on any
+ * server slower than its first 376 ms retry; so its defaults stay, and this deadline bounds
+ * the wait (as resolv.conf's default 5 s timeout and 2 attempts do). */
 #define RESOLVER_DEADLINE_SECONDS 10
-/* libunbound's cap on a server's round-trip estimate, in milliseconds, which is also the
- * longest it waits for one try: its default, 120000, lets a silent forwarder hold a query for
- * 17 seconds or more before SERVFAIL. */
-#define RESOLVER_MAX_RTT_MS "2000"
-/* How long libunbound remembers what it learnt of a server, in seconds. Its default, 900,
- * means that once one query times out at the forwarder (a slow domain behind it), every
- * other query fails at once for 15 minutes; 0 makes each query judge the server afresh. */
-#define RESOLVER_HOST_MEMORY_SECONDS "0"
 
 struct query {
 	struct resolver *resolver;
@@ -33,9 +29,9 @@ struct query {
 	enum dns_type type;
 	char name[DNS_NAME_MAX + 2];
 	int async_id;
-	bool in_unbound;       /* libunbound owns a callback for it (async_id valid) */
-	struct event *timer;   /* the deadline, or an immediate failure when !in_unbound */
-	char why[128];         /* for an immediate failure */
+	bool in_unbound;     /* libunbound owns a callback for it (async_id valid) */
+	struct event *timer; /* the deadline, or an immediate failure when !in_unbound */
+	char why[128];       /* for an immediate failure */
 	struct query *previous, *next;
 };
 
@@ -45,8 +41,8 @@ struct resolver {
 	struct event *readable;
 	struct query *queries; /* in flight, to cancel on free */
 	unsigned pending;
-	bool processing;       /* inside ub_process: resolver_free must wait until it returns */
-	bool freeing;          /* resolver_free was called inside ub_process */
+	bool processing; /* inside ub_process: resolver_free must wait until it returns */
+	bool freeing;    /* resolver_free was called inside ub_process */
 };
 
 static void query_link(struct resolver *resolver, struct query *query)
@@ -275,8 +271,6 @@ static int forwarder_spec(const char *server, char *out, size_t size)
 /* libunbound options beyond its defaults. */
 static const char *const unbound_options[][2] = {
     {"do-ip6:", "yes"},
-    {"infra-cache-max-rtt:", RESOLVER_MAX_RTT_MS},
-    {"infra-host-ttl:", RESOLVER_HOST_MEMORY_SECONDS},
     /* RFC 6761 §6.2 lets a resolver answer for "test." itself, and libunbound does (NXDOMAIN);
      * the integration tests serve their test zones from a server of their own: ask it. (The
      * "nodefault" that unbound.conf takes is not honoured through ub_ctx_set_option.) */
@@ -299,13 +293,14 @@ static int configure(struct ub_ctx *context, const char *server, const char *tru
 	}
 	for (size_t i = 0; i < sizeof unbound_options / sizeof *unbound_options; i++) {
 		if ((status = ub_ctx_set_option(context, unbound_options[i][0], unbound_options[i][1])) != 0) {
-			snprintf(error, size, "libunbound option %s %s: %s", unbound_options[i][0], unbound_options[i][1],
-			         ub_strerror(status));
+			snprintf(error, size, "libunbound option %s %s: %s", unbound_options[i][0],
+			         unbound_options[i][1], ub_strerror(status));
 			return -1;
 		}
 	}
 	if ((status = server ? ub_ctx_set_fwd(context, forwarder) : ub_ctx_resolvconf(context, NULL)) != 0) {
-		snprintf(error, size, "resolver %s: %s", server ? server : "from /etc/resolv.conf", ub_strerror(status));
+		snprintf(error, size, "resolver %s: %s", server ? server : "from /etc/resolv.conf",
+		         ub_strerror(status));
 		return -1;
 	}
 	if (trust_anchor_file && (status = ub_ctx_add_ta_file(context, trust_anchor_file)) != 0) {
@@ -355,10 +350,7 @@ void resolver_free(struct resolver *resolver)
 	resolver_destroy(resolver);
 }
 
-struct event_base *resolver_base(const struct resolver *resolver)
-{
-	return resolver->base;
-}
+struct event_base *resolver_base(const struct resolver *resolver) { return resolver->base; }
 
 static void fail_later(struct query *query, const char *why)
 {
@@ -386,7 +378,7 @@ void resolver_query(struct resolver *resolver, const char *name, enum dns_type t
 	if (resolver->freeing)
 		return; /* will never answer: freed as soon as ub_process returns */
 	if (strlen(name) > DNS_NAME_MAX) {
-		fail_later(query, "name too long (RFC 1035 §2.3.4)");
+		fail_later(query, "name too long (RFC 1035 section 2.3.4)");
 		return;
 	}
 	status = ub_resolve_async(resolver->context, name, (int)type, 1, query, on_result, &query->async_id);
@@ -399,7 +391,4 @@ void resolver_query(struct resolver *resolver, const char *name, enum dns_type t
 	event_add(query->timer, &deadline);
 }
 
-unsigned resolver_pending(const struct resolver *resolver)
-{
-	return resolver->pending;
-}
+unsigned resolver_pending(const struct resolver *resolver) { return resolver->pending; }

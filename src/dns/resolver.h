@@ -50,14 +50,16 @@ struct resolver;
  * and writes why into error (size bytes) on failure. */
 struct resolver *resolver_create(struct event_base *base, const char *server, const char *trust_anchor_file,
                                  char *error, size_t size);
-/* Cancels outstanding queries (their callbacks never run) and frees. NULL is a no-op. */
+/* Cancels outstanding queries (their callbacks never run) and frees. NULL is a no-op. Safe
+ * inside one of its own callbacks (the memory goes once libunbound's processing returns). */
 void resolver_free(struct resolver *resolver);
 
 /* The answer is valid only during the callback. */
 typedef void (*resolver_callback)(void *context, const struct dns_answer *answer);
 
 /* Looks up name (absolute; a trailing dot is optional) for type; callback runs later on the
- * loop thread, exactly once (also on failure), unless the resolver is freed first. */
+ * loop thread, exactly once (also on failure), unless the resolver is freed first. No answer
+ * within 10 seconds is a TEMPFAIL (RESOLVER_DEADLINE_SECONDS in resolver.c). */
 void resolver_query(struct resolver *resolver, const char *name, enum dns_type type, resolver_callback callback,
                     void *context);
 

@@ -138,8 +138,9 @@ static const struct {
 
 void client_replies_parse_extension(struct slice text, struct client_extensions *extensions)
 {
-	struct slice rest = text;
-	struct slice keyword = next_word(&rest);
+	long space = slice_find_byte(text, ' ');
+	struct slice keyword = slice_sub(text, 0, space < 0 ? text.length : (size_t)space); /* §4.1.1.1: at once */
+	struct slice rest = slice_skip(text, keyword.length);
 
 	if (slice_has_prefix_nocase(keyword, "AUTH=")) { /* the pre-RFC 4954 form some servers still send */
 		take_mechanism(slice_skip(keyword, 5), extensions);

@@ -49,10 +49,10 @@ struct client_extensions {
 
 /* One reply being read, line by line. */
 struct client_replies {
-	int code;                             /* 200..599 once the first line is in; 0 before */
-	size_t lines;                         /* lines taken so far */
-	size_t octets;                        /* their octets, CRLFs counted */
-	char text[CLIENT_REPLIES_TEXT_SIZE];  /* the latest line, truncated, NUL-terminated */
+	int code;                            /* 200..599 once the first line is in; 0 before */
+	size_t lines;                        /* lines taken so far */
+	size_t octets;                       /* their octets, CRLFs counted */
+	char text[CLIENT_REPLIES_TEXT_SIZE]; /* the latest line, truncated, NUL-terminated */
 };
 
 /* Starts reading a new reply. */

@@ -23,13 +23,13 @@
 #include "util/xalloc.h"
 
 /* RFC 5321 §4.5.3.2, in seconds: what the client waits for at most. */
-#define CLIENT_SESSION_COMMAND_TIMEOUT 300    /* §4.5.3.2.1-3: the greeting, MAIL, RCPT (and the rest) */
-#define CLIENT_SESSION_DATA_START_TIMEOUT 120 /* §4.5.3.2.4: the 354 */
-#define CLIENT_SESSION_DATA_BLOCK_TIMEOUT 180 /* §4.5.3.2.5: each block of data to leave */
-#define CLIENT_SESSION_DATA_END_TIMEOUT 600   /* §4.5.3.2.6: the reply after the end of data */
-#define CLIENT_SESSION_QUIT_TIMEOUT 5         /* ours: the 221 only lets the server log a clean end */
-#define CLIENT_SESSION_CONNECT_TIMEOUT 30     /* ours (as Postfix), when the request says 0 */
-#define CLIENT_SESSION_READ_HIGH_WATER (256 * 1024) /* stop reading while this much is unread */
+#define CLIENT_SESSION_COMMAND_TIMEOUT    300          /* §4.5.3.2.1-3: the greeting, MAIL, RCPT (and the rest) */
+#define CLIENT_SESSION_DATA_START_TIMEOUT 120          /* §4.5.3.2.4: the 354 */
+#define CLIENT_SESSION_DATA_BLOCK_TIMEOUT 180          /* §4.5.3.2.5: each block of data to leave */
+#define CLIENT_SESSION_DATA_END_TIMEOUT   600          /* §4.5.3.2.6: the reply after the end of data */
+#define CLIENT_SESSION_QUIT_TIMEOUT       5            /* ours: the 221 only lets the server log a clean end */
+#define CLIENT_SESSION_CONNECT_TIMEOUT    30           /* ours (as Postfix), when the request says 0 */
+#define CLIENT_SESSION_READ_HIGH_WATER    (256 * 1024) /* stop reading while this much is unread */
 
 enum client_wait { WAIT_NONE, WAIT_COMMAND, WAIT_DATA_START, WAIT_DATA_END, WAIT_QUIT };
 
@@ -57,8 +57,7 @@ static const struct client_step {
     [CLIENT_STATE_MAIL] = {"mail", "mail", "after MAIL FROM", WAIT_COMMAND, client_transaction_on_mail},
     [CLIENT_STATE_RCPT] = {"rcpt", "rcpt", "after RCPT TO", WAIT_COMMAND, client_transaction_on_rcpt},
     [CLIENT_STATE_DATA] = {"data", "data", "after DATA", WAIT_DATA_START, client_transaction_on_data},
-    [CLIENT_STATE_CONTENT] = {"content", "data", "after the end of data", WAIT_DATA_END,
-                              client_transaction_on_content},
+    [CLIENT_STATE_CONTENT] = {"content", "data", "after the end of data", WAIT_DATA_END, client_transaction_on_content},
     [CLIENT_STATE_QUIT] = {"quit", "quit", "after QUIT", WAIT_QUIT, client_transaction_on_quit},
 };
 
@@ -149,8 +148,7 @@ void client_session_copy_reply(const struct client_session *session, struct clie
 	snprintf(out->text, sizeof out->text, "%s", session->reply.text);
 }
 
-static void record_failure(struct client_session *session, enum client_outcome outcome, bool reply,
-                           const char *text)
+static void record_failure(struct client_session *session, enum client_outcome outcome, bool reply, const char *text)
 {
 	if (session->failed)
 		return;
@@ -165,8 +163,8 @@ static void record_failure(struct client_session *session, enum client_outcome o
 	}
 }
 
-void client_session_fail_and_quit(struct client_session *session, const char *stage,
-                                  enum client_outcome outcome, bool reply, const char *text)
+void client_session_fail_and_quit(struct client_session *session, const char *stage, enum client_outcome outcome,
+                                  bool reply, const char *text)
 {
 	if (stage != NULL && !session->failed)
 		snprintf(session->result.stage, sizeof session->result.stage, "%s", stage);
@@ -237,8 +235,8 @@ static bool take_line(struct client_session *session, struct evbuffer *input, bo
 	                             session->state == CLIENT_STATE_EHLO ? &session->extensions : NULL);
 	evbuffer_drain(input, consumed);
 	if (result == CLIENT_REPLIES_MALFORMED || result == CLIENT_REPLIES_TOO_LONG) {
-		fail_in_state(session, result == CLIENT_REPLIES_MALFORMED ? "malformed reply" : "reply over 65536 octets",
-		              NULL);
+		fail_in_state(session,
+		              result == CLIENT_REPLIES_MALFORMED ? "malformed reply" : "reply over 65536 octets", NULL);
 		return false;
 	}
 	*complete = result == CLIENT_REPLIES_COMPLETE;
@@ -362,8 +360,8 @@ static void on_timer(evutil_socket_t fd, short events, void *context)
 
 static void watch(struct client_session *session)
 {
-	unsigned block = session->request->command_timeout ? session->request->command_timeout
-	                                                   : CLIENT_SESSION_DATA_BLOCK_TIMEOUT;
+	unsigned block =
+	    session->request->command_timeout ? session->request->command_timeout : CLIENT_SESSION_DATA_BLOCK_TIMEOUT;
 	struct timeval write_timeout = {(time_t)block, 0};
 	struct bufferevent *plain = bufferevent_get_underlying(session->connection);
 

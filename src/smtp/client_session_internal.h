@@ -13,9 +13,9 @@
 /* What the session waits for. Each state has one row in client_session.c's step table: its
  * stage name, its timeout and the function that takes the reply. */
 enum client_state {
-	CLIENT_STATE_CONNECTING,    /* TCP connect */
-	CLIENT_STATE_TLS_IMPLICIT,  /* TLS handshake from the first byte (RFC 8314 §3) */
-	CLIENT_STATE_GREETING,      /* the 220 */
+	CLIENT_STATE_CONNECTING,   /* TCP connect */
+	CLIENT_STATE_TLS_IMPLICIT, /* TLS handshake from the first byte (RFC 8314 §3) */
+	CLIENT_STATE_GREETING,     /* the 220 */
 	CLIENT_STATE_EHLO,
 	CLIENT_STATE_HELO,
 	CLIENT_STATE_STARTTLS,      /* the 220 to STARTTLS */
@@ -24,9 +24,9 @@ enum client_state {
 	CLIENT_STATE_AUTH_USER,     /* AUTH LOGIN: the 334 asking for the user name */
 	CLIENT_STATE_AUTH_PASSWORD, /* AUTH LOGIN: the 334 asking for the password */
 	CLIENT_STATE_MAIL,
-	CLIENT_STATE_RCPT,          /* the reply to recipient rcpt_index */
-	CLIENT_STATE_DATA,          /* the 354 */
-	CLIENT_STATE_CONTENT,       /* the reply after the end of data, or to BDAT LAST */
+	CLIENT_STATE_RCPT,    /* the reply to recipient rcpt_index */
+	CLIENT_STATE_DATA,    /* the 354 */
+	CLIENT_STATE_CONTENT, /* the reply after the end of data, or to BDAT LAST */
 	CLIENT_STATE_QUIT,
 	CLIENT_STATE_COUNT
 };
@@ -42,27 +42,26 @@ struct client_session {
 	struct event *finisher;         /* runs done on a fresh loop turn */
 	char name[64];                  /* "[address]:port", for debug lines */
 	enum client_state state;
-	struct client_replies reply;          /* the reply being read, then the last one read */
-	struct client_extensions extensions;  /* from the last EHLO reply */
+	struct client_replies reply;         /* the reply being read, then the last one read */
+	struct client_extensions extensions; /* from the last EHLO reply */
 	struct client_result result;
-	bool ending;          /* finished: done is scheduled */
-	bool failed;          /* result holds a failure; QUIT no longer changes it */
-	bool reply_recorded;  /* result.reply is set (a failure's or a synthetic reply) */
+	bool ending;         /* finished: done is scheduled */
+	bool failed;         /* result holds a failure; QUIT no longer changes it */
+	bool reply_recorded; /* result.reply is set (a failure's or a synthetic reply) */
 	bool tls_active;
 	bool starttls_refused; /* opportunistic: the server refused STARTTLS, go on in plaintext */
 	bool arm_on_flush;     /* start the reply timer once the output has left */
 	bool pipelined;        /* MAIL, the RCPTs (and DATA) went out together (RFC 2920) */
 	bool chunking;         /* the content goes as BDAT (RFC 3030) */
 	bool mail_refused;
-	size_t rcpt_index;     /* whose RCPT reply comes next */
-	bool *accepted;        /* per recipient: 2xx at RCPT */
+	size_t rcpt_index; /* whose RCPT reply comes next */
+	bool *accepted;    /* per recipient: 2xx at RCPT */
 	size_t accepted_count;
 };
 
 /* client_session.c */
 /* Queues one command line (CRLF added) and logs it at debug level. */
-void client_session_send(struct client_session *session, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
+void client_session_send(struct client_session *session, const char *format, ...) __attribute__((format(printf, 2, 3)));
 /* Queues a line holding a secret: it is logged as shown instead. */
 void client_session_send_secret(struct client_session *session, struct slice line, const char *shown);
 /* Moves to state and starts waiting for its reply with the state's timeout. */
@@ -72,8 +71,8 @@ void client_session_copy_reply(const struct client_session *session, struct clie
 /* Records a failure at stage (NULL: the current state's) with the reply just read (reply
  * true) or code 0 and text (reply false), then says QUIT politely; done follows the 221 (or
  * its timeout). */
-void client_session_fail_and_quit(struct client_session *session, const char *stage,
-                                  enum client_outcome outcome, bool reply, const char *text);
+void client_session_fail_and_quit(struct client_session *session, const char *stage, enum client_outcome outcome,
+                                  bool reply, const char *text);
 /* Records a failure (code 0, text) and ends at once, without QUIT. */
 void client_session_fail_now(struct client_session *session, enum client_outcome outcome, const char *text);
 /* Puts the connection under TLS (client_session_tls_done follows the handshake). */

@@ -17,7 +17,7 @@
 #include "util/xalloc.h"
 
 #define DRIVER_RECIPIENTS_MAX 100
-#define DRIVER_MESSAGE_MAX (64L * 1024 * 1024)
+#define DRIVER_MESSAGE_MAX    (64L * 1024 * 1024)
 
 struct driver {
 	struct client_request request;
@@ -118,30 +118,55 @@ static void parse_arguments(struct driver *driver, int argc, char **argv, struct
 			if (parse_address(optarg, true, &request->address, &request->address_length) != 0)
 				usage();
 			break;
-		case 'h': request->helo_name = optarg; break;
-		case 'f': driver->message.sender = optarg; break;
+		case 'h':
+			request->helo_name = optarg;
+			break;
+		case 'f':
+			driver->message.sender = optarg;
+			break;
 		case 't':
 			if (driver->message.recipient_count == DRIVER_RECIPIENTS_MAX)
 				usage();
 			driver->recipients[driver->message.recipient_count++].address = optarg;
 			break;
-		case 'm': driver->message_file = optarg; break;
-		case 'T': driver->tls = optarg; break;
-		case 'C': driver->ca_file = optarg; break;
-		case 'n': request->host_name = optarg; break;
-		case 'u': request->auth_user = optarg; break;
-		case 'p': request->auth_password = optarg; break;
-		case 'o': request->command_timeout = request->connect_timeout = (unsigned)atoi(optarg); break;
+		case 'm':
+			driver->message_file = optarg;
+			break;
+		case 'T':
+			driver->tls = optarg;
+			break;
+		case 'C':
+			driver->ca_file = optarg;
+			break;
+		case 'n':
+			request->host_name = optarg;
+			break;
+		case 'u':
+			request->auth_user = optarg;
+			break;
+		case 'p':
+			request->auth_password = optarg;
+			break;
+		case 'o':
+			request->command_timeout = request->connect_timeout = (unsigned)atoi(optarg);
+			break;
 		case 's':
 			if (parse_address(optarg, false, source, &source_length) != 0)
 				usage();
 			request->source = (const struct sockaddr *)source;
 			request->source_length = source_length;
 			break;
-		case '8': driver->message.eightbit = true; break;
-		case 'U': driver->message.smtputf8 = true; break;
-		case 'd': log_set_level(LOG_LEVEL_DEBUG); break;
-		default: usage();
+		case '8':
+			driver->message.eightbit = true;
+			break;
+		case 'U':
+			driver->message.smtputf8 = true;
+			break;
+		case 'd':
+			log_set_level(LOG_LEVEL_DEBUG);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (request->address_length == 0 || request->helo_name == NULL || driver->message.sender == NULL ||

@@ -3,6 +3,7 @@ import email
 import shutil
 import smtplib
 import subprocess
+import time
 
 import pytest
 
@@ -84,7 +85,11 @@ def test_trusted_network_may_relay_and_mail_stays_queued(make_ternd):
     assert len(server.messages("bob", wait_for=1)) == 1
     server.wait_log("dsn=4.4.3 status=deferred")
     assert len(server.spooled()) == 1
-    envelope = (server.dir / "spool" / server.spooled()[0]).read_text()
+    envelope_path = server.dir / "spool" / server.spooled()[0]
+    deadline = time.time() + 10  # the log line comes just before the envelope is rewritten
+    while "rcpt: pending 1 remote" not in envelope_path.read_text() and time.time() < deadline:
+        time.sleep(0.05)
+    envelope = envelope_path.read_text()
     assert "rcpt: pending 1 remote friend@remote.test" in envelope
     assert "delivered" in envelope and "end\n" in envelope
 

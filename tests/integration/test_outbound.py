@@ -238,3 +238,66 @@ def test_submission_to_ternd_then_delivery_into_postfix(make_ternd, dns_server):
         subprocess.run([str(ROOT / "bench" / "postfix-peer.sh"), "stop", str(tmp_path / "postfix")],
                        capture_output=True, timeout=60)
         shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def tls_server_context(directory, name):
+    import ssl
+    from conftest import make_certificate
+    make_certificate(directory, name)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(directory / f"{name}.crt"), str(directory / f"{name}.key"))
+    return context
+
+
+def relay_authenticator(server, session, envelope, mechanism, auth_data):
+    from aiosmtpd.smtp import AuthResult
+    return AuthResult(success=(auth_data.login, auth_data.password) == (b"relay-user", b"relay secret"),
+                      handled=False)
+
+
+@pytest.mark.parametrize("scheme,port", [("smtps", 465), ("smtp", 587)])
+def test_smarthost_with_auth_over_465_and_587(make_ternd, dns_server, tmp_path, scheme, port):
+    receiver = Receiver()
+    host = peer_address()
+    options = dict(authenticator=relay_authenticator, auth_require_tls=True)
+    if scheme == "smtps":  # aiosmtpd does not count implicit TLS as TLS for auth_require_tls
+        options.update(ssl_context=tls_server_context(tmp_path, "relay.provider.test"), auth_require_tls=False)
+    else:
+        options.update(tls_context=tls_server_context(tmp_path, "relay.provider.test"), require_starttls=True)
+    controller = Controller(receiver, hostname=host, port=port, **options)
+    controller.start()
+    try:
+        dns_server.add("relay.provider.test", "A", host)
+        (tmp_path / "relay.secret").write_text("relay-user:relay secret\n")
+        os.chmod(tmp_path / "relay.secret", 0o600)
+        server = relay_server(make_ternd, dns_server,
+                              f'relay {scheme}://relay.provider.test:{port} auth "{tmp_path / "relay.secret"}" '
+                              f'ca "{tmp_path / "relay.provider.test.crt"}"')
+        send(server, "alice@example.test", ["friend@anywhere.test"])  # no DNS for anywhere.test: the relay decides
+        assert wait_for(lambda: receiver.messages), server.log_text()[-3000:]
+        assert receiver.messages[0][1] == ["friend@anywhere.test"]
+        server.wait_log(f"relay=relay.provider.test[{host}]:{port}")
+        server.wait_log("tls=TLS1.")
+    finally:
+        controller.stop()
+
+
+def test_smarthost_with_wrong_password_defers(make_ternd, dns_server, tmp_path):
+    receiver = Receiver()
+    host = peer_address()
+    controller = Controller(receiver, hostname=host, port=465, authenticator=relay_authenticator,
+                            auth_require_tls=False, ssl_context=tls_server_context(tmp_path, "relay.provider.test"))
+    controller.start()
+    try:
+        dns_server.add("relay.provider.test", "A", host)
+        (tmp_path / "relay.secret").write_text("relay-user:not it\n")
+        os.chmod(tmp_path / "relay.secret", 0o600)
+        server = relay_server(make_ternd, dns_server,
+                              f'relay smtps://relay.provider.test auth "{tmp_path / "relay.secret"}" '
+                              f'ca "{tmp_path / "relay.provider.test.crt"}"')
+        send(server, "alice@example.test", ["friend@anywhere.test"])
+        server.wait_log("status=deferred")
+        assert receiver.messages == [] and len(server.spooled()) == 1
+        assert server.messages("alice") == []  # a relay's refusal of our login is not the recipient's fault
+    finally:
+        controller.stop()

@@ -17,7 +17,10 @@ struct frame_case {
 	size_t line_length; /* for LINE */
 };
 
-#define FRAME(name_, input_, frame_, line_length_) {name_, input_, sizeof(input_) - 1, frame_, line_length_}
+#define FRAME(name_, input_, frame_, line_length_)                                                                     \
+	{                                                                                                              \
+		name_, input_, sizeof(input_) - 1, frame_, line_length_                                                \
+	}
 
 static const struct frame_case frame_cases[] = {
     FRAME("rfc5321_2_3_8_crlf_ends_a_line", "250 ok\r\n", CLIENT_REPLIES_FRAME_LINE, 6),
@@ -39,7 +42,8 @@ static void rfc5321_2_3_8_framing(void)
 		const struct frame_case *c = &frame_cases[i];
 		struct slice line = slice_from_string("untouched");
 		size_t consumed = 99;
-		enum client_replies_frame frame = client_replies_frame(slice_make(c->input, c->length), &line, &consumed);
+		enum client_replies_frame frame =
+		    client_replies_frame(slice_make(c->input, c->length), &line, &consumed);
 
 		if (frame != c->frame)
 			fprintf(stderr, "case %s\n", c->name);
@@ -79,8 +83,7 @@ static void line_cap_is_4096_octets_with_crlf(void)
 	CHECK_INT(consumed, CLIENT_REPLIES_LINE_MAX);
 	CHECK_INT(client_replies_frame(slice_from_string(over), &line, &consumed), CLIENT_REPLIES_FRAME_TOO_LONG);
 	CHECK_INT(client_replies_frame(slice_from_string(endless), &line, &consumed), CLIENT_REPLIES_FRAME_TOO_LONG);
-	CHECK_INT(client_replies_frame(slice_from_string(almost), &line, &consumed),
-	          CLIENT_REPLIES_FRAME_INCOMPLETE);
+	CHECK_INT(client_replies_frame(slice_from_string(almost), &line, &consumed), CLIENT_REPLIES_FRAME_INCOMPLETE);
 	free(fits);
 	free(over);
 	free(endless);
@@ -114,12 +117,10 @@ static const struct reply_case reply_cases[] = {
     {"rfc5321_4_2_one_line", {"250 2.0.0 Ok", NULL}, CLIENT_REPLIES_COMPLETE, 250, "250 2.0.0 Ok"},
     {"rfc5321_4_2_code_alone", {"221", NULL}, CLIENT_REPLIES_COMPLETE, 221, "221"},
     {"rfc5321_4_2_code_and_space", {"250 ", NULL}, CLIENT_REPLIES_COMPLETE, 250, "250 "},
-    {"rfc5321_4_2_1_multi_line", {"250-mx", "250-SIZE 10", "250 HELP", NULL}, CLIENT_REPLIES_COMPLETE, 250,
-     "250 HELP"},
+    {"rfc5321_4_2_1_multi_line", {"250-mx", "250-SIZE 10", "250 HELP", NULL}, CLIENT_REPLIES_COMPLETE, 250, "250 HELP"},
     {"rfc5321_4_2_1_continuation_waits", {"250-mx", NULL}, CLIENT_REPLIES_MORE, 250, "250-mx"},
     {"rfc5321_4_2_1_code_changes", {"250-mx", "251 b", NULL}, CLIENT_REPLIES_MALFORMED, 0, NULL},
-    {"rfc5321_4_2_5xx", {"550 5.1.1 <x@y>: unknown", NULL}, CLIENT_REPLIES_COMPLETE, 550,
-     "550 5.1.1 <x@y>: unknown"},
+    {"rfc5321_4_2_5xx", {"550 5.1.1 <x@y>: unknown", NULL}, CLIENT_REPLIES_COMPLETE, 550, "550 5.1.1 <x@y>: unknown"},
     {"rfc5321_4_2_no_separator", {"2500 x", NULL}, CLIENT_REPLIES_MALFORMED, 0, NULL},
     {"rfc5321_4_2_tab_separator", {"250\tx", NULL}, CLIENT_REPLIES_MALFORMED, 0, NULL},
     {"rfc5321_4_2_two_digits", {"25", NULL}, CLIENT_REPLIES_MALFORMED, 0, NULL},
@@ -187,9 +188,16 @@ static void parse_ehlo(const char *const *lines, struct client_extensions *exten
 
 static void rfc5321_4_1_1_1_ehlo_keywords(void)
 {
-	static const char *const lines[] = {"250-mx.example.test greets you", "250-PIPELINING", "250-size 35882577",
-	                                    "250-8BITMIME",  "250-SmtpUtf8", "250-CHUNKING", "250-STARTTLS",
-	                                    "250-ENHANCEDSTATUSCODES", "250-AUTH LOGIN CRAM-MD5 PLAIN", "250 DSN",
+	static const char *const lines[] = {"250-mx.example.test greets you",
+	                                    "250-PIPELINING",
+	                                    "250-size 35882577",
+	                                    "250-8BITMIME",
+	                                    "250-SmtpUtf8",
+	                                    "250-CHUNKING",
+	                                    "250-STARTTLS",
+	                                    "250-ENHANCEDSTATUSCODES",
+	                                    "250-AUTH LOGIN CRAM-MD5 PLAIN",
+	                                    "250 DSN",
 	                                    NULL};
 	struct client_extensions extensions;
 
@@ -212,11 +220,12 @@ static void rfc5321_4_1_1_1_first_line_is_not_a_keyword(void)
 
 static void rfc5321_4_1_1_1_keyword_must_match_whole(void)
 {
-	static const char *const lines[] = {"250-mx", "250-STARTTLSX", "250-XPIPELINING", "250 AUTHPLAIN", NULL};
+	static const char *const lines[] = {"250-mx",        "250-STARTTLSX", "250-XPIPELINING",
+	                                    "250- CHUNKING", "250 AUTHPLAIN", NULL};
 	struct client_extensions extensions;
 
 	parse_ehlo(lines, &extensions);
-	CHECK(!extensions.starttls && !extensions.pipelining && !extensions.auth_plain);
+	CHECK(!extensions.starttls && !extensions.pipelining && !extensions.auth_plain && !extensions.chunking);
 }
 
 static void rfc4954_old_auth_equals_form(void)

@@ -10,8 +10,7 @@
 
 #define BYTES(literal) (const unsigned char *)(literal), sizeof(literal) - 1
 
-static enum rdata_result parse(enum dns_type type, const unsigned char *data, size_t length,
-                               struct dns_record *record)
+static enum rdata_result parse(enum dns_type type, const unsigned char *data, size_t length, struct dns_record *record)
 {
 	memset(record, 0, sizeof *record);
 	return rdata_parse(type, data, length, record);
@@ -21,26 +20,40 @@ static void rfc1035_3_3_9_mx(void)
 {
 	struct dns_record record;
 
-	CHECK_INT(parse(DNS_MX, BYTES("\x00\x0a\x03MX1\x07" "Example\x04TEST\x00"), &record), RDATA_OK);
+	CHECK_INT(parse(DNS_MX,
+	                BYTES("\x00\x0a\x03MX1\x07"
+	                      "Example\x04TEST\x00"),
+	                &record),
+	          RDATA_OK);
 	CHECK_INT(record.preference, 10);
 	CHECK_STR(record.name, "mx1.example.test");
 	CHECK_INT(parse(DNS_MX, BYTES("\x01\x00\x00"), &record), RDATA_OK); /* RFC 7505 null MX */
 	CHECK_INT(record.preference, 256);
 	CHECK_STR(record.name, "");
 	CHECK_INT(parse(DNS_MX, BYTES("\x00\x0a"), &record), RDATA_MALFORMED);
-	CHECK_INT(parse(DNS_MX, BYTES("\x00\x0a\x03mx1"), &record), RDATA_MALFORMED);          /* no root label */
-	CHECK_INT(parse(DNS_MX, BYTES("\x00\x0a\x03mx1\x00\x00"), &record), RDATA_MALFORMED);  /* trailing byte */
-	CHECK_INT(parse(DNS_MX, BYTES("\x00\x0a\xc0\x0c"), &record), RDATA_MALFORMED);         /* pointer */
-	CHECK_INT(parse(DNS_MX, BYTES("\x00\x0a\x05mx1\x00"), &record), RDATA_MALFORMED);      /* label past end */
+	CHECK_INT(parse(DNS_MX, BYTES("\x00\x0a\x03mx1"), &record), RDATA_MALFORMED);         /* no root label */
+	CHECK_INT(parse(DNS_MX, BYTES("\x00\x0a\x03mx1\x00\x00"), &record), RDATA_MALFORMED); /* trailing byte */
+	CHECK_INT(parse(DNS_MX, BYTES("\x00\x0a\xc0\x0c"), &record), RDATA_MALFORMED);        /* pointer */
+	CHECK_INT(parse(DNS_MX, BYTES("\x00\x0a\x05mx1\x00"), &record), RDATA_MALFORMED);     /* label past end */
 }
 
 static void rfc1035_5_1_escapes_in_names(void)
 {
 	struct dns_record record;
 
-	CHECK_INT(parse(DNS_PTR, BYTES("\x05" "a.b\\c" "\x04test\x00"), &record), RDATA_OK);
+	CHECK_INT(parse(DNS_PTR,
+	                BYTES("\x05"
+	                      "a.b\\c"
+	                      "\x04test\x00"),
+	                &record),
+	          RDATA_OK);
 	CHECK_STR(record.name, "a\\.b\\\\c.test");
-	CHECK_INT(parse(DNS_PTR, BYTES("\x03" "a b" "\x02\x01\xff\x00"), &record), RDATA_OK);
+	CHECK_INT(parse(DNS_PTR,
+	                BYTES("\x03"
+	                      "a b"
+	                      "\x02\x01\xff\x00"),
+	                &record),
+	          RDATA_OK);
 	CHECK_STR(record.name, "a\\032b.\\001\\255");
 }
 
@@ -109,12 +122,20 @@ static void rfc7208_3_3_txt_strings_joined(void)
 	CHECK_INT(parse(DNS_TXT, BYTES("\x00"), &record), RDATA_OK); /* one empty string */
 	CHECK_STR(record.text, "");
 	rdata_record_clear(&record);
-	CHECK_INT(parse(DNS_TXT, BYTES("\x03" "a\0b"), &record), RDATA_OK); /* kept: SPF rejects it later */
+	CHECK_INT(parse(DNS_TXT,
+	                BYTES("\x03"
+	                      "a\0b"),
+	                &record),
+	          RDATA_OK); /* kept: SPF rejects it later */
 	CHECK_INT(record.text_length, 3);
 	rdata_record_clear(&record);
 	CHECK_INT(parse(DNS_TXT, (const unsigned char *)"", 0, &record), RDATA_MALFORMED);
 	rdata_record_clear(&record);
-	CHECK_INT(parse(DNS_TXT, BYTES("\x05" "abc"), &record), RDATA_MALFORMED);
+	CHECK_INT(parse(DNS_TXT,
+	                BYTES("\x05"
+	                      "abc"),
+	                &record),
+	          RDATA_MALFORMED);
 	rdata_record_clear(&record);
 }
 

@@ -18,24 +18,15 @@ static struct dns_record mx(unsigned preference, const char *name)
 }
 
 /* A "random" source that always picks the last candidate: Fisher-Yates leaves order as is. */
-static uint32_t keep_order(uint32_t bound)
-{
-	return bound - 1;
-}
+static uint32_t keep_order(uint32_t bound) { return bound - 1; }
 
 /* One that always picks the first: two candidates swap. */
-static uint32_t always_first(uint32_t bound)
-{
-	return 0;
-}
+static uint32_t always_first(uint32_t bound) { return 0; }
 
-static uint32_t real_random(uint32_t bound)
-{
-	return arc4random_uniform(bound);
-}
+static uint32_t real_random(uint32_t bound) { return arc4random_uniform(bound); }
 
-static size_t order(const struct dns_record *records, size_t count, route_random random,
-                    struct route_exchange *out, enum route_order_result *result, char *why)
+static size_t order(const struct dns_record *records, size_t count, route_random random, struct route_exchange *out,
+                    enum route_order_result *result, char *why)
 {
 	size_t out_count = 99;
 	why[0] = '\0';
@@ -104,7 +95,7 @@ static void rfc7505_3_null_mx_mixed_is_ignored(void)
 	CHECK_INT(order(records, 2, real_random, out, &result, why), 1);
 	CHECK_INT(result, ROUTE_ORDER_HOSTS);
 	CHECK_STR(out[0].name, "mx.test");
-	CHECK(strstr(why, "RFC 7505") != NULL);
+	CHECK(strstr(why, "RFC 7505 section 3") != NULL);
 }
 
 static void rfc5321_5_1_address_exchange_skipped(void)
@@ -130,7 +121,7 @@ static void rfc5321_5_1_only_address_exchange_is_no_host(void)
 
 	CHECK_INT(order(records, 1, real_random, out, &result, why), 0);
 	CHECK_INT(result, ROUTE_ORDER_NO_HOST);
-	CHECK(strstr(why, "RFC 5321 §5.1") != NULL);
+	CHECK(strstr(why, "RFC 5321 section 5.1") != NULL);
 }
 
 static void repeated_exchange_kept_once_at_best_preference(void)
@@ -164,7 +155,8 @@ static void more_hosts_than_the_maximum_are_dropped(void)
 
 static void rfc3596_aaaa_then_a_within_the_cap(void)
 {
-	unsigned char aaaa[ROUTE_ADDRESSES_MAX][16] = {{0}}, a[ROUTE_ADDRESSES_MAX][4] = {{192, 0, 2, 1}, {192, 0, 2, 2}};
+	unsigned char aaaa[ROUTE_ADDRESSES_MAX][16] = {{0}},
+	              a[ROUTE_ADDRESSES_MAX][4] = {{192, 0, 2, 1}, {192, 0, 2, 2}};
 	struct route_host host;
 
 	aaaa[0][0] = 0x20, aaaa[0][15] = 1;
@@ -205,8 +197,15 @@ static void rfc5321_4_1_3_address_literals(void)
 	inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&address)->sin6_addr, text, sizeof text);
 	CHECK_STR(text, "2001:db8::1");
 	CHECK_INT(route_order_literal("[ipv6:::1]", 25, &address, &length), ROUTE_LITERAL_ADDRESS);
-	static const char *const invalid[] = {"[]", "[192.0.2.1", "[192.0.2]", "[192.0.2.256]", "[2001:db8::1]",
-	                                      "[IPv6:192.0.2.1]", "[x-tag:stuff]", "[192.0.2.1]x", "[ 192.0.2.1]"};
+	static const char *const invalid[] = {"[]",
+	                                      "[192.0.2.1",
+	                                      "[192.0.2]",
+	                                      "[192.0.2.256]",
+	                                      "[2001:db8::1]",
+	                                      "[IPv6:192.0.2.1]",
+	                                      "[x-tag:stuff]",
+	                                      "[192.0.2.1]x",
+	                                      "[ 192.0.2.1]"};
 	for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++) {
 		if (route_order_literal(invalid[i], 25, &address, &length) != ROUTE_LITERAL_INVALID) {
 			fprintf(stderr, "accepted %s\n", invalid[i]);
