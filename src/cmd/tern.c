@@ -15,6 +15,7 @@ static const struct subcommand subcommands[] = {
 	{"passwd", tern_passwd, "print a password hash for a users file"},
 	{"policy", tern_policy, "show what ternd would reply to a client for an envelope, and why"},
 	{"route", tern_route, "show where mail for a domain goes: MX hosts and addresses, in order"},
+	{"queue", tern_queue, "list the queue and why each message waits; flush, hold, release, delete"},
 	{"sendmail", tern_sendmail, "submit a message, with sendmail(8) options"},
 };
 

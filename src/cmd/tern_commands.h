@@ -7,6 +7,7 @@
 int tern_passwd(int argc, char **argv);   /* print a crypt(3) hash for a password */
 int tern_sendmail(int argc, char **argv); /* sendmail(8) command line: submit a message */
 int tern_policy(int argc, char **argv);   /* what ternd would answer a client, and why */
+int tern_queue(int argc, char **argv);    /* what waits in the spool and why; flush, hold, delete */
 int tern_route(int argc, char **argv);    /* where mail for a domain goes: MX hosts, addresses */
 
 #endif

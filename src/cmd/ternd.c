@@ -13,6 +13,7 @@
 
 #include "conf/config_current.h"
 #include "dns/resolver.h"
+#include "net/control.h"
 #include "net/server.h"
 #include "net/tls_client.h"
 #include "queue/scheduler.h"
@@ -32,6 +33,7 @@ struct daemon_state {
 	struct scheduler *scheduler;
 	struct delivery_services delivery;
 	struct server *server;
+	struct control *control;
 	struct session_services services;
 	struct event *shutdown_poll;
 	bool stopping;
@@ -204,6 +206,10 @@ static int serve(struct daemon_state *state)
 		return 1;
 	if (drop_privileges(config) != 0)
 		return 1;
+	if (config->control_socket &&
+	    (state->control = control_create(state->base, config->control_socket, state->scheduler, state->spool,
+	                                     state->pool)) == NULL)
+		return 1;
 	found = scheduler_load(state->scheduler);
 	log_info("started hostname=%s spool=%s queued=%d", config->hostname, config->spool_directory, found);
 	for (int i = 0; i < 3; i++) {
@@ -227,6 +233,7 @@ static void cleanup(struct daemon_state *state)
 		_exit(0);
 	}
 	workpool_destroy(state->pool);
+	control_free(state->control);
 	scheduler_free(state->scheduler);
 	server_free(state->server);
 	spool_close(state->spool);

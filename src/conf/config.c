@@ -340,6 +340,7 @@ void config_free(struct config *config)
 	free(config->spool_directory);
 	free(config->user);
 	free(config->local_socket);
+	free(config->control_socket);
 	free(config->resolver);
 	for (size_t i = 0; i < config->relay_count; i++)
 		config_relay_free(&config->relays[i]);

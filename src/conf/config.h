@@ -7,6 +7,7 @@
  *   tls cert PATH key PATH       (repeatable: several certificates, chosen by SNI; the first
  *                                 is the default. Needed by submission and submissions.)
  *   local-socket PATH            (where `tern sendmail` submits; mode 0666)
+ *   control-socket PATH          (where `tern queue` talks to ternd; mode 0600)
  *   trusted CIDR...                                      (clients that may relay)
  *   max-message-size SIZE        (bytes, or with K/M/G suffix; default 25M)
  *   max-recipients N             (per message; default 100)
@@ -100,6 +101,7 @@ struct config {
 	struct config_certificate *certificates;
 	size_t certificate_count;
 	char *local_socket;      /* absolute path, or NULL for none */
+	char *control_socket;    /* absolute path, or NULL for none */
 	struct config_network *trusted;
 	size_t trusted_count;
 	struct config_domain *domains;

@@ -90,6 +90,12 @@ static void handle_resolver(struct config_parser *parser, const struct config_st
 	parser->config->resolver = xstrdup(statement->words[1]);
 }
 
+static void handle_control_socket(struct config_parser *parser, const struct config_statement *statement)
+{
+	free(parser->config->control_socket);
+	parser->config->control_socket = config_resolve_path(parser, statement->words[1]);
+}
+
 static void handle_local_socket(struct config_parser *parser, const struct config_statement *statement)
 {
 	free(parser->config->local_socket);
@@ -278,6 +284,8 @@ static const struct directive top_directives[] = {
 	{.name = "tls", .usage = "tls cert PATH key PATH", .minimum = 4, .maximum = 4, .handle = handle_tls},
 	{.name = "local-socket", .usage = "local-socket PATH", .minimum = 1, .maximum = 1, .once = true,
 	 .handle = handle_local_socket},
+	{.name = "control-socket", .usage = "control-socket PATH", .minimum = 1, .maximum = 1, .once = true,
+	 .handle = handle_control_socket},
 	VALUE("max-message-size", VALUE_SIZE, max_message_size, "SIZE"),
 	VALUE("max-recipients", VALUE_COUNT, max_recipients, "N"),
 	VALUE("max-connections", VALUE_COUNT, max_connections, "N"),

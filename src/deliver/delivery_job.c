@@ -25,6 +25,7 @@ struct delivery_job {
 	char id[SPOOL_ID_SIZE];
 	bool check_earlier_copy;
 	bool loaded;
+	bool held;
 	struct envelope envelope;
 	struct buffer message;
 	enum recipient_state *before; /* each recipient's state when loaded */
@@ -40,6 +41,10 @@ static void load_and_deliver_locally(void *context)
 	if (spool_read_envelope(job->services->spool, job->id, &job->envelope) != 0 ||
 	    spool_read_message(job->services->spool, job->id, &job->message) != 0) {
 		log_error("%s cannot read from spool: %s", job->id, strerror(errno));
+		return;
+	}
+	if (job->envelope.held) { /* `tern queue hold`: untouched until released */
+		job->held = true;
 		return;
 	}
 	job->loaded = true;
@@ -189,6 +194,8 @@ static void store(void *context)
 	struct delivery_job *job = context;
 	time_t now = time(NULL);
 
+	if (job->held)
+		return; /* no retry: release schedules it */
 	if (!job->loaded) {
 		job->outcome.retry_at = now + (job->config->retry_interval ? job->config->retry_interval : 60);
 		return;

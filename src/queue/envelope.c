@@ -1,6 +1,6 @@
 /* envelope: encodes and decodes the text envelope of a spooled message. One `key: value`
  * line each, LF-terminated, in a fixed order (id, created, next-attempt, sender, smtputf8,
- * eightbit, client, then per recipient a rcpt line and an optional rcpt-error line), and a
+ * eightbit, client, held, then per recipient a rcpt line and an optional rcpt-error line), and a
  * final `end` line that marks the file complete. The decoder is strict: it accepts exactly
  * what the encoder writes, so encode(decode(t)) = t and decode(encode(e)) = e (a NULL
  * sender or client reads back as "").
@@ -94,8 +94,9 @@ static bool encode_fields(const struct envelope *envelope, struct buffer *text)
 
 	ok = buffer_printf(text, "id: %s\ncreated: %lld\nnext-attempt: %lld\nsender: %s\n", envelope->id,
 	                   (long long)envelope->created, (long long)envelope->next_attempt, sender) &&
-	     buffer_printf(text, "smtputf8: %s\neightbit: %s\nclient: %s\n", envelope->smtputf8 ? "yes" : "no",
-	                   envelope->eightbit ? "yes" : "no", envelope->client ? envelope->client : "");
+	     buffer_printf(text, "smtputf8: %s\neightbit: %s\nclient: %s\nheld: %s\n", envelope->smtputf8 ? "yes" : "no",
+	                   envelope->eightbit ? "yes" : "no", envelope->client ? envelope->client : "",
+	                   envelope->held ? "yes" : "no");
 	for (size_t i = 0; ok && i < envelope->recipient_count; i++)
 		ok = encode_recipient(&envelope->recipients[i], text);
 	return ok && buffer_append_string(text, "end\n");
@@ -231,6 +232,11 @@ static bool parse_eightbit(struct slice value, struct envelope *envelope)
 	return parse_yes_no(value, &envelope->eightbit);
 }
 
+static bool parse_held(struct slice value, struct envelope *envelope)
+{
+	return parse_yes_no(value, &envelope->held);
+}
+
 static bool parse_client(struct slice value, struct envelope *envelope)
 {
 	envelope->client = slice_to_string(value);
@@ -249,6 +255,7 @@ static const struct {
 	{"smtputf8", parse_smtputf8},
 	{"eightbit", parse_eightbit},
 	{"client", parse_client},
+	{"held", parse_held},
 };
 
 static bool parse_state(struct slice token, enum recipient_state *state)

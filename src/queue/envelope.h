@@ -35,6 +35,7 @@ struct envelope {
 	bool smtputf8;       /* the transaction used SMTPUTF8 */
 	bool eightbit;       /* BODY=8BITMIME, or 8-bit octets seen */
 	char *client;        /* "address helo-name" of the sending client, informational; owned */
+	bool held;           /* an admin put it on hold (`tern queue hold`): not delivered until released */
 	size_t recipient_count;
 	struct envelope_recipient *recipients; /* owned array */
 };

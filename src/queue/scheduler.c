@@ -23,6 +23,7 @@ struct queued_id {
 
 struct scheduler {
 	const struct delivery_services *services;
+	struct attempt *running; /* deliveries in flight */
 	struct queued_id *ready_head, *ready_tail;
 	struct queued_id *deferred; /* unordered; few */
 	struct event *retry_timer;
@@ -34,7 +35,17 @@ struct attempt {
 	struct scheduler *scheduler;
 	const struct config *config;
 	char id[SPOOL_ID_SIZE];
+	struct attempt *next;
 };
+
+static void unlink_running(struct scheduler *scheduler, struct attempt *attempt)
+{
+	struct attempt **link = &scheduler->running;
+
+	while (*link != attempt)
+		link = &(*link)->next;
+	*link = attempt->next;
+}
 
 static void start_deliveries(struct scheduler *scheduler);
 
@@ -71,6 +82,7 @@ static void delivery_done(void *context, const struct delivery_outcome *outcome)
 	struct scheduler *scheduler = attempt->scheduler;
 
 	scheduler->busy--;
+	unlink_running(scheduler, attempt);
 	config_current_release(attempt->config);
 	for (size_t i = 0; i < outcome->bounce_count; i++)
 		scheduler_enqueue(scheduler, outcome->bounces[i], true);
@@ -95,6 +107,8 @@ static void start_deliveries(struct scheduler *scheduler)
 		attempt->config = config_current_retain();
 		snprintf(attempt->id, sizeof attempt->id, "%s", q->id);
 		scheduler->busy++;
+		attempt->next = scheduler->running;
+		scheduler->running = attempt;
 		delivery_job_start(scheduler->services, attempt->config, attempt->id, !q->never_attempted, delivery_done,
 		                   attempt);
 		free(q);
@@ -171,5 +185,58 @@ int scheduler_load(struct scheduler *scheduler)
 }
 
 void scheduler_stop(struct scheduler *scheduler) { scheduler->stopped = true; }
+
+unsigned scheduler_flush(struct scheduler *scheduler, const char *id)
+{
+	struct queued_id **link = &scheduler->deferred;
+	unsigned moved = 0;
+
+	while (*link) {
+		struct queued_id *q = *link;
+		if (id != NULL && strcmp(q->id, id) != 0) {
+			link = &q->next;
+			continue;
+		}
+		*link = q->next;
+		scheduler_enqueue(scheduler, q->id, false);
+		free(q);
+		moved++;
+	}
+	arm_retry_timer(scheduler);
+	return moved;
+}
+
+bool scheduler_running(const struct scheduler *scheduler, const char *id)
+{
+	for (const struct attempt *attempt = scheduler->running; attempt; attempt = attempt->next)
+		if (strcmp(attempt->id, id) == 0)
+			return true;
+	return false;
+}
+
+static void forget_in(struct queued_id **link, struct queued_id **tail, const char *id)
+{
+	struct queued_id *previous = NULL;
+
+	while (*link) {
+		struct queued_id *q = *link;
+		if (strcmp(q->id, id) != 0) {
+			previous = q;
+			link = &q->next;
+			continue;
+		}
+		*link = q->next;
+		if (tail && *tail == q)
+			*tail = previous;
+		free(q);
+	}
+}
+
+void scheduler_forget(struct scheduler *scheduler, const char *id)
+{
+	forget_in(&scheduler->ready_head, &scheduler->ready_tail, id);
+	forget_in(&scheduler->deferred, NULL, id);
+	arm_retry_timer(scheduler);
+}
 
 unsigned scheduler_busy(const struct scheduler *scheduler) { return scheduler->busy; }

@@ -23,6 +23,13 @@ void scheduler_free(struct scheduler *scheduler);
 void scheduler_enqueue(struct scheduler *scheduler, const char *id, bool never_attempted);
 /* Schedules every complete message in the spool (at start-up). Returns the count or -1. */
 int scheduler_load(struct scheduler *scheduler);
+/* Admin operations (tern queue). Moves the deferred message id (or, for NULL, every deferred
+ * message) to the front of the queue; returns how many were moved. */
+unsigned scheduler_flush(struct scheduler *scheduler, const char *id);
+/* Whether a delivery of id is running now (then it cannot be held or deleted). */
+bool scheduler_running(const struct scheduler *scheduler, const char *id);
+/* Drops id from the ready and deferred lists (held or deleted). */
+void scheduler_forget(struct scheduler *scheduler, const char *id);
 /* Stops starting new deliveries (shutdown). */
 void scheduler_stop(struct scheduler *scheduler);
 /* Deliveries in flight. */

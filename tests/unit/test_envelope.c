@@ -15,6 +15,7 @@ static const char golden_text[] = "id: 0191A2B3C4D5E6F7\n"
                                   "smtputf8: yes\n"
                                   "eightbit: no\n"
                                   "client: 192.0.2.1 mail.example.org\n"
+                                  "held: no\n"
                                   "rcpt: pending 0 local:bob bob@example.net\n"
                                   "rcpt: delivered 1 remote carol@example.com\n"
                                   "rcpt: failed 3 remote \"dave smith\"@example.com\n"
@@ -99,7 +100,7 @@ static void test_rfc5321_4_5_5_null_sender_round_trip(void)
 	buffer_init(&out, ENVELOPE_MAX_SIZE);
 	CHECK(envelope_encode(&envelope, &out));
 	CHECK_STR(out.data, "id: NULLSENDER1\ncreated: 0\nnext-attempt: 0\nsender: <>\nsmtputf8: no\n"
-	                    "eightbit: yes\nclient: \nrcpt: pending 0 local:root postmaster\nend\n");
+	                    "eightbit: yes\nclient: \nheld: no\nrcpt: pending 0 local:root postmaster\nend\n");
 	CHECK_INT(envelope_decode(buffer_slice(&out), &decoded), ENVELOPE_OK);
 	CHECK(same_envelope(&envelope, &decoded));
 	CHECK_STR(decoded.sender, "");
@@ -223,7 +224,7 @@ struct decode_case {
 	enum envelope_result result;
 };
 
-#define HEAD "id: A1\ncreated: 1\nnext-attempt: 2\nsender: a@b\nsmtputf8: no\neightbit: no\nclient: c\n"
+#define HEAD "id: A1\ncreated: 1\nnext-attempt: 2\nsender: a@b\nsmtputf8: no\neightbit: no\nclient: c\nheld: no\n"
 
 static const struct decode_case decode_cases[] = {
 	{"minimal_ok", HEAD "end\n", 0, ENVELOPE_OK},
@@ -242,6 +243,8 @@ static const struct decode_case decode_cases[] = {
 	 "created: 1\nid: A1\nnext-attempt: 2\nsender: a@b\nsmtputf8: no\neightbit: no\nclient: c\nend\n", 0,
 	 ENVELOPE_SYNTAX},
 	{"duplicate_key_syntax", HEAD "client: d\nend\n", 0, ENVELOPE_SYNTAX},
+	{"held_not_yes_or_no_syntax", "id: A1\ncreated: 1\nnext-attempt: 2\nsender: a@b\nsmtputf8: no\neightbit: no\n"
+	                              "client: c\nheld: maybe\nend\n", 0, ENVELOPE_SYNTAX},
 	{"key_case_syntax", "ID: A1\ncreated: 1\nnext-attempt: 2\nsender: a@b\nsmtputf8: no\neightbit: no\n"
 	                    "client: c\nend\n", 0, ENVELOPE_SYNTAX},
 	{"no_space_after_colon_syntax", "id:A1\n", 0, ENVELOPE_SYNTAX},
