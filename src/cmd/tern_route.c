@@ -44,7 +44,7 @@ static unsigned address_port(const struct sockaddr_storage *address)
 
 static void print_hosts(const char *domain, const struct route *route)
 {
-	static const char *const sources[] = {"MX", "implicit MX, RFC 5321 section 5.1", "address literal"};
+	static const char *const sources[] = {"MX", "implicit MX, RFC 5321 section 5.1", "address literal", "host"};
 	char text[INET6_ADDRSTRLEN];
 	unsigned port = address_port(&route->hosts[0].addresses[0]);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf/config_current.h"
+#include "deliver/identity_check.h"
 #include "dns/resolver.h"
 #include "net/control.h"
 #include "net/server.h"
@@ -22,6 +23,7 @@
 #include "util/privilege.h"
 #include "util/workpool.h"
 
+#define DNSSEC_ROOT_KEY "/usr/share/dns/root.key" /* Debian's dns-root-data */
 #define WORKER_THREADS 16     /* mostly blocked in fsync: many let the journal batch commits */
 #define SHUTDOWN_GRACE_SECONDS 30
 
@@ -68,7 +70,7 @@ static void poll_shutdown(evutil_socket_t fd, short events, void *context)
 {
 	struct daemon_state *state = context;
 	bool idle = server_session_count(state->server) == 0 && workpool_pending(state->pool) == 0 &&
-	            scheduler_busy(state->scheduler) == 0;
+	            scheduler_busy(state->scheduler) == 0 && resolver_pending(state->delivery.resolver) == 0;
 
 	if (idle || time(NULL) >= state->stop_deadline) {
 		if (!idle)
@@ -167,11 +169,14 @@ static int start_outbound(struct daemon_state *state, const struct config *confi
 	                                             .pool = state->pool,
 	                                             .spool = state->spool,
 	                                             .remote_port = 25};
-	state->delivery.resolver = resolver_create(state->base, config->resolver, NULL, error, sizeof error);
+	state->delivery.resolver = resolver_create(state->base, config->resolver,
+	                                           config->dnssec ? DNSSEC_ROOT_KEY : NULL, error, sizeof error);
 	if (state->delivery.resolver == NULL) {
 		log_error("resolver: %s", error);
 		return -1;
 	}
+	identity_check_start(state->delivery.resolver, config->hostname,
+	                     config->source_length ? (const struct sockaddr *)&config->source_address : NULL);
 	state->delivery.tls_client = tls_client_context_create(NULL, error, sizeof error);
 	if (state->delivery.tls_client == NULL)
 		log_warning("outbound TLS unavailable: %s", error); /* deliveries go out in clear */

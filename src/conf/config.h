@@ -20,6 +20,8 @@
  *   retry-max DURATION           (the retry interval stops doubling here; default 1h)
  *   max-queue-lifetime DURATION  (then undelivered mail bounces; default 5d; d suffix allowed)
  *   resolver ADDRESS[:PORT]      (DNS server to ask; default: /etc/resolv.conf)
+ *   dnssec on|off                (validate answers with the root key of package dns-root-data)
+ *   source-address ADDRESS       (the local address outbound connections come from)
  *   relay smtps://HOST[:PORT]|smtp://HOST[:PORT] [auth FILE] [ca FILE] [for DOMAIN...]
  *                                (a smarthost: for all outbound mail, or for those domains)
  *   domain NAME { users PATH  aliases PATH  deliver maildir TEMPLATE }
@@ -117,6 +119,9 @@ struct config {
 	unsigned retry_max;        /* seconds */
 	unsigned max_queue_lifetime; /* seconds */
 	char *resolver;            /* "ADDRESS[:PORT]", or NULL for the system's */
+	bool dnssec;               /* validate with the root trust anchor */
+	struct sockaddr_storage source_address; /* outbound source; ss_family 0: the kernel chooses */
+	socklen_t source_length;
 	struct config_relay *relays;
 	size_t relay_count;
 };

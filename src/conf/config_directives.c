@@ -2,6 +2,7 @@
  * and domain-block directives with their argument counts, and the handlers that check values
  * and store them in the config being built. Repeats of one-time directives are errors.
  * It does not read tokens, track braces or load the users and aliases files: config.c does. */
+#include <arpa/inet.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stddef.h>
@@ -82,6 +83,31 @@ static void handle_tls(struct config_parser *parser, const struct config_stateme
 	certificate = &config->certificates[config->certificate_count++];
 	certificate->certificate = config_resolve_path(parser, statement->words[2]);
 	certificate->key = config_resolve_path(parser, statement->words[4]);
+}
+
+static void handle_dnssec(struct config_parser *parser, const struct config_statement *statement)
+{
+	if (strcmp(statement->words[1], "on") != 0 && strcmp(statement->words[1], "off") != 0)
+		config_report(parser, statement->line, "dnssec: expected on or off");
+	parser->config->dnssec = strcmp(statement->words[1], "on") == 0;
+}
+
+static void handle_source_address(struct config_parser *parser, const struct config_statement *statement)
+{
+	struct config *config = parser->config;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&config->source_address;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&config->source_address;
+
+	memset(&config->source_address, 0, sizeof config->source_address);
+	if (inet_pton(AF_INET, statement->words[1], &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		config->source_length = sizeof *v4;
+	} else if (inet_pton(AF_INET6, statement->words[1], &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		config->source_length = sizeof *v6;
+	} else {
+		config_report(parser, statement->line, "source-address: not an IP address: \"%s\"", statement->words[1]);
+	}
 }
 
 static void handle_resolver(struct config_parser *parser, const struct config_statement *statement)
@@ -298,6 +324,9 @@ static const struct directive top_directives[] = {
 	VALUE("max-queue-lifetime", VALUE_PERIOD, max_queue_lifetime, "DURATION"),
 	{.name = "relay", .usage = "relay URL [auth FILE] [ca FILE] [for DOMAIN...]", .minimum = 1, .maximum = MANY,
 	 .handle = config_relay_handle},
+	{.name = "dnssec", .usage = "dnssec on|off", .minimum = 1, .maximum = 1, .once = true, .handle = handle_dnssec},
+	{.name = "source-address", .usage = "source-address ADDRESS", .minimum = 1, .maximum = 1, .once = true,
+	 .handle = handle_source_address},
 	{.name = "resolver", .usage = "resolver ADDRESS[:PORT]", .minimum = 1, .maximum = 1, .once = true,
 	 .handle = handle_resolver},
 	{.name = "domain", .usage = "domain NAME {", .minimum = 1, .maximum = 1, .block = true, .handle = handle_domain},

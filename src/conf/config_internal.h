@@ -10,7 +10,7 @@
 #include "conf/config_lexer.h"
 #include "util/buffer.h"
 
-#define CONFIG_TOP_DIRECTIVES_MAX 24
+#define CONFIG_TOP_DIRECTIVES_MAX 32
 
 struct config_statement {
 	char **words; /* words[0] is the directive; owned */

@@ -291,6 +291,10 @@ static void prepare(struct remote_run *run, struct domain_attempt *attempt)
 	                                           .recipients = attempt->recipients,
 	                                           .recipient_count = attempt->count};
 	attempt->request = (struct client_request){.helo_name = run->config->hostname,
+	                                           .source = run->config->source_length
+	                                                         ? (const struct sockaddr *)&run->config->source_address
+	                                                         : NULL,
+	                                           .source_length = run->config->source_length,
 	                                           .tls = CLIENT_TLS_OPPORTUNISTIC,
 	                                           .connect_timeout = REMOTE_CONNECT_TIMEOUT,
 	                                           .message = &attempt->message};
@@ -318,7 +322,8 @@ void remote_delivery_run(const struct delivery_services *services, const struct 
 	for (size_t d = 0; d < run->domain_count; d++) {
 		struct domain_attempt *attempt = &run->domains[d];
 		if (attempt->smarthost != NULL) /* the relay's own name and port, not the domain's MX */
-			route_lookup(services->resolver, attempt->smarthost->host, attempt->smarthost->port, on_route, attempt);
+			route_lookup_host(services->resolver, attempt->smarthost->host, attempt->smarthost->port, on_route,
+			                  attempt);
 		else
 			route_lookup(services->resolver, attempt->domain, services->remote_port, on_route, attempt);
 	}

@@ -237,8 +237,8 @@ static void route_address_literal(struct lookup *lookup, const char *domain)
 	finish_later(lookup);
 }
 
-void route_lookup(struct resolver *resolver, const char *domain, unsigned port,
-                  void (*done)(void *context, const struct route *route), void *context)
+static struct lookup *new_lookup(struct resolver *resolver, unsigned port,
+                                 void (*done)(void *context, const struct route *route), void *context)
 {
 	struct lookup *lookup = xcalloc(1, sizeof *lookup);
 
@@ -247,6 +247,35 @@ void route_lookup(struct resolver *resolver, const char *domain, unsigned port,
 	lookup->done = done;
 	lookup->context = context;
 	lookup->route.status = ROUTE_OK;
+	return lookup;
+}
+
+void route_lookup_host(struct resolver *resolver, const char *host, unsigned port,
+                       void (*done)(void *context, const struct route *route), void *context)
+{
+	struct lookup *lookup = new_lookup(resolver, port, done, context);
+
+	if (host[0] == '[') {
+		route_address_literal(lookup, host);
+		return;
+	}
+	if (!route_order_valid_domain(host)) {
+		fail(lookup, ROUTE_NO_HOST, "not a valid host name");
+		finish_later(lookup);
+		return;
+	}
+	lookup->route.source = ROUTE_FROM_HOST;
+	rdata_name_normalize(host, lookup->domain);
+	snprintf(lookup->exchanges[0].name, sizeof lookup->exchanges[0].name, "%s", lookup->domain);
+	lookup->exchange_count = 1;
+	look_up_hosts(lookup);
+}
+
+void route_lookup(struct resolver *resolver, const char *domain, unsigned port,
+                  void (*done)(void *context, const struct route *route), void *context)
+{
+	struct lookup *lookup = new_lookup(resolver, port, done, context);
+
 	if (domain[0] == '[') {
 		route_address_literal(lookup, domain);
 	} else if (!route_order_valid_domain(domain)) {

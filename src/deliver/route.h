@@ -31,7 +31,8 @@ enum route_status {
 enum route_source {
 	ROUTE_FROM_MX,             /* the domain's MX records */
 	ROUTE_FROM_IMPLICIT_MX,    /* no MX: the domain's own addresses (RFC 5321 §5.1) */
-	ROUTE_FROM_ADDRESS_LITERAL /* "[192.0.2.1]": that address (RFC 5321 §4.1.3) */
+	ROUTE_FROM_ADDRESS_LITERAL, /* "[192.0.2.1]": that address (RFC 5321 §4.1.3) */
+	ROUTE_FROM_HOST             /* route_lookup_host: the named host's own addresses, no MX */
 };
 
 struct route {
@@ -50,5 +51,9 @@ struct route {
  * would never run, and their state would leak). */
 void route_lookup(struct resolver *resolver, const char *domain, unsigned port,
                   void (*done)(void *context, const struct route *route), void *context);
+
+/* Like route_lookup, for one named host (a smarthost): its AAAA and A addresses, no MX. */
+void route_lookup_host(struct resolver *resolver, const char *host, unsigned port,
+                       void (*done)(void *context, const struct route *route), void *context);
 
 #endif

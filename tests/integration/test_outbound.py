@@ -301,3 +301,23 @@ def test_smarthost_with_wrong_password_defers(make_ternd, dns_server, tmp_path):
         assert server.messages("alice") == []  # a relay's refusal of our login is not the recipient's fault
     finally:
         controller.stop()
+
+
+# 1.2.3.4 only appears in DNS answers here: no test sends it a packet. (127/8 and the test
+# networks have built-in reverse zones in libunbound, so they cannot stand in for it.)
+def test_startup_warns_about_a_hostname_without_address_or_ptr(make_ternd, dns_server):
+    dns_server.add("mx.example.test", "A", "127.0.0.9")
+    server = make_ternd(extra=f"resolver {dns_server.address}\nsource-address 1.2.3.4").start()
+    server.wait_log("hostname mx.example.test does not resolve to the outbound address 1.2.3.4")
+    server.wait_log("outbound address 1.2.3.4 has no PTR record")
+
+
+def test_startup_is_quiet_when_the_identity_is_right(make_ternd):
+    from dns_server import DnsServer
+    with DnsServer(zones=("test", "in-addr.arpa")) as dns:
+        dns.add("mx.example.test", "A", "1.2.3.4")
+        dns.add("4.3.2.1.in-addr.arpa", "PTR", "mx.example.test.")
+        server = make_ternd(extra=f"resolver {dns.address}\nsource-address 1.2.3.4").start()
+        time.sleep(1)
+        server.stop()
+        assert "PTR" not in server.log_text() and "does not resolve" not in server.log_text()
