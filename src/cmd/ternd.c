@@ -168,7 +168,8 @@ static int start_outbound(struct daemon_state *state, const struct config *confi
 	state->delivery = (struct delivery_services){.base = state->base,
 	                                             .pool = state->pool,
 	                                             .spool = state->spool,
-	                                             .remote_port = 25};
+	                                             .remote_port = 25,
+	                                             .port25 = port25_watch_create()};
 	state->delivery.resolver = resolver_create(state->base, config->resolver,
 	                                           config->dnssec ? DNSSEC_ROOT_KEY : NULL, error, sizeof error);
 	if (state->delivery.resolver == NULL) {
@@ -246,6 +247,7 @@ static void cleanup(struct daemon_state *state)
 	auth_throttle_free(state->services.auth_throttle);
 	resolver_free(state->delivery.resolver);
 	SSL_CTX_free(state->delivery.tls_client);
+	port25_watch_free(state->delivery.port25);
 	if (state->shutdown_poll)
 		event_free(state->shutdown_poll);
 	config_current_set(NULL);

@@ -413,6 +413,8 @@ const struct config_relay *config_find_relay(const struct config *config, const 
 
 	for (size_t i = 0; i < config->relay_count; i++) {
 		const struct config_relay *relay = &config->relays[i];
+		if (relay->fallback)
+			continue;
 		if (relay->domain_count == 0)
 			fallback = relay;
 		for (size_t d = 0; d < relay->domain_count; d++)
@@ -420,4 +422,12 @@ const struct config_relay *config_find_relay(const struct config *config, const 
 				return relay;
 	}
 	return fallback;
+}
+
+const struct config_relay *config_find_fallback_relay(const struct config *config)
+{
+	for (size_t i = 0; i < config->relay_count; i++)
+		if (config->relays[i].fallback)
+			return &config->relays[i];
+	return NULL;
 }

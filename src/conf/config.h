@@ -22,8 +22,9 @@
  *   resolver ADDRESS[:PORT]      (DNS server to ask; default: /etc/resolv.conf)
  *   dnssec on|off                (validate answers with the root key of package dns-root-data)
  *   source-address ADDRESS       (the local address outbound connections come from)
- *   relay smtps://HOST[:PORT]|smtp://HOST[:PORT] [auth FILE] [ca FILE] [for DOMAIN...]
- *                                (a smarthost: for all outbound mail, or for those domains)
+ *   relay smtps://HOST[:PORT]|smtp://HOST[:PORT] [auth FILE] [ca FILE] [for DOMAIN...|fallback]
+ *                                (a smarthost: for all outbound mail, for those domains, or
+ *                                 only while outbound port 25 looks blocked)
  *   domain NAME { users PATH  aliases PATH  deliver maildir TEMPLATE }
  * Relative paths are relative to the directory of the config file. In the maildir template
  * %u is the user name and %d the domain. Users files hold "name:crypt-hash" lines; aliases
@@ -51,6 +52,7 @@ struct config_relay {
 	char *user;        /* AUTH credentials, or NULL; owned */
 	char *password;    /* owned; wiped when freed */
 	char *ca_file;     /* trust these CAs for the relay's certificate, or NULL: the system's */
+	bool fallback;     /* used only while outbound port 25 looks blocked */
 	char **domains;    /* only for these destination domains; none: for every domain */
 	size_t domain_count;
 };
@@ -145,6 +147,8 @@ const struct config_user *config_find_login(const struct config *config, const c
 /* The relay that mail for domain goes through (one naming the domain, else the default), or
  * NULL for direct delivery. */
 const struct config_relay *config_find_relay(const struct config *config, const char *domain);
+/* The fallback relay, or NULL. */
+const struct config_relay *config_find_fallback_relay(const struct config *config);
 /* Whether a client address lies in one of the trusted networks. */
 bool config_is_trusted(const struct config *config, const struct sockaddr *address);
 

@@ -88,7 +88,9 @@ static bool parse_options(struct config_parser *parser, const struct config_stat
 		const char *problem;
 		char *path;
 
-		if (strcmp(word, "for") == 0) {
+		if (strcmp(word, "fallback") == 0) {
+			relay->fallback = true;
+		} else if (strcmp(word, "for") == 0) {
 			for (i++; i < statement->count; i++) {
 				relay->domains = xrealloc(relay->domains, (relay->domain_count + 1) * sizeof *relay->domains);
 				relay->domains[relay->domain_count++] = xstrdup(statement->words[i]);
@@ -110,7 +112,8 @@ static bool parse_options(struct config_parser *parser, const struct config_stat
 			free(path);
 		} else {
 			config_report(parser, statement->line,
-			              "relay: unexpected \"%s\" (usage: relay URL [auth FILE] [ca FILE] [for DOMAIN...])", word);
+			              "relay: unexpected \"%s\" (usage: relay URL [auth FILE] [ca FILE] [for DOMAIN...|fallback])",
+			              word);
 			return false;
 		}
 	}
@@ -132,9 +135,15 @@ void config_relay_handle(struct config_parser *parser, const struct config_state
 		config_relay_free(&relay);
 		return;
 	}
+	if (relay.fallback && relay.domain_count > 0) {
+		config_report(parser, statement->line, "relay: a fallback relay is for every domain: drop `for`");
+		config_relay_free(&relay);
+		return;
+	}
 	for (size_t i = 0; i < config->relay_count && relay.domain_count == 0; i++)
-		if (config->relays[i].domain_count == 0) {
-			config_report(parser, statement->line, "relay: a default relay (without `for`) is already set");
+		if (config->relays[i].domain_count == 0 && config->relays[i].fallback == relay.fallback) {
+			config_report(parser, statement->line, relay.fallback ? "relay: a fallback relay is already set"
+			                                                      : "relay: a default relay (without `for`) is already set");
 			config_relay_free(&relay);
 			return;
 		}

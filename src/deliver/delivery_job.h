@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "conf/config.h"
+#include "deliver/port25_watch.h"
 #include "dns/resolver.h"
 #include "queue/spool.h"
 #include "util/workpool.h"
@@ -23,6 +24,7 @@ struct delivery_services {
 	struct resolver *resolver; /* NULL: remote recipients wait (no outbound delivery) */
 	SSL_CTX *tls_client;       /* for STARTTLS to other servers; NULL: plaintext only */
 	unsigned remote_port;      /* 25, except where a test says otherwise */
+	struct port25_watch *port25; /* notices a blocked port 25 (deliver/port25_watch.c) */
 };
 
 #define DELIVERY_BOUNCES_MAX 2 /* a DSN to the sender, or a double bounce to postmaster */

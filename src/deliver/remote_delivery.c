@@ -35,6 +35,7 @@ struct domain_attempt {
 	bool plaintext_now;   /* opportunistic TLS just failed at this address: try it in clear */
 	const struct config_relay *smarthost; /* the relay this domain goes through, or NULL */
 	SSL_CTX *smarthost_tls; /* a context trusting the relay's own CA file, when it names one */
+	bool reached;         /* some server answered (port 25 works, for a direct attempt) */
 	char relay[DNS_NAME_MAX + 64];
 	char last_error[1400];
 };
@@ -139,6 +140,12 @@ static void on_client_done(void *context, const struct client_result *result)
 {
 	struct domain_attempt *attempt = context;
 
+	if (result->outcome != CLIENT_CONNECT_FAILED && !attempt->reached) {
+		attempt->reached = true;
+		if (attempt->smarthost == NULL)
+			port25_watch_reachable(attempt->run->services->port25, time(NULL));
+	}
+
 	switch (result->outcome) {
 	case CLIENT_DONE:
 		for (size_t i = 0; i < attempt->count; i++) {
@@ -187,6 +194,8 @@ static void try_next_address(struct domain_attempt *attempt)
 		attempt->address = 0;
 	}
 	if (attempt->host >= route->host_count) { /* every address tried: wait for the next attempt */
+		if (!attempt->reached && attempt->smarthost == NULL)
+			port25_watch_unreachable(attempt->run->services->port25, attempt->domain, time(NULL));
 		settle_all(attempt, attempt->last_error[0] ? attempt->last_error : "451 4.4.0 no server answered");
 		finish_domain(attempt);
 		return;
@@ -299,6 +308,9 @@ static void prepare(struct remote_run *run, struct domain_attempt *attempt)
 	                                           .connect_timeout = REMOTE_CONNECT_TIMEOUT,
 	                                           .message = &attempt->message};
 	attempt->smarthost = config_find_relay(run->config, attempt->domain);
+	if (attempt->smarthost == NULL && config_find_fallback_relay(run->config) != NULL &&
+	    port25_watch_blocked(run->services->port25, time(NULL)))
+		attempt->smarthost = config_find_fallback_relay(run->config);
 	if (attempt->smarthost != NULL)
 		prepare_relay(attempt);
 }

@@ -321,3 +321,31 @@ def test_startup_is_quiet_when_the_identity_is_right(make_ternd):
         time.sleep(1)
         server.stop()
         assert "PTR" not in server.log_text() and "does not resolve" not in server.log_text()
+
+
+def test_blocked_port_25_switches_to_the_fallback_relay(make_ternd, dns_server, tmp_path):
+    relay_receiver = Receiver()
+    relay_host = peer_address()
+    controller = Controller(relay_receiver, hostname=relay_host, port=465, authenticator=relay_authenticator,
+                            auth_require_tls=False, ssl_context=tls_server_context(tmp_path, "relay.provider.test"))
+    controller.start()
+    try:
+        dns_server.add("relay.provider.test", "A", relay_host)
+        for name in ["one", "two", "three", "four"]:  # MX hosts where nothing answers on port 25
+            dns_server.add(f"{name}.test", "MX", f"10 mx.{name}.test.")
+            dns_server.add(f"mx.{name}.test", "A", peer_address())
+        (tmp_path / "relay.secret").write_text("relay-user:relay secret\n")
+        os.chmod(tmp_path / "relay.secret", 0o600)
+        server = relay_server(make_ternd, dns_server,
+                              f'retry-interval 1s\nrelay smtps://relay.provider.test auth "{tmp_path / "relay.secret"}" '
+                              f'ca "{tmp_path / "relay.provider.test.crt"}" fallback')
+        send(server, "alice@example.test", ["a@one.test", "b@two.test", "c@three.test"])
+        server.wait_log("outbound port 25 looks blocked")
+        send(server, "alice@example.test", ["d@four.test"])
+        assert wait_for(lambda: len(relay_receiver.messages) >= 2, timeout=20), server.log_text()[-3000:]
+        delivered = sorted(r for _, recipients, _ in relay_receiver.messages for r in recipients)
+        assert "d@four.test" in delivered  # new mail goes through the relay at once
+        assert wait_for(lambda: server.spooled() == [], timeout=20)  # and the deferred mail on its retry
+        assert server.messages("alice") == []  # nothing bounced
+    finally:
+        controller.stop()
