@@ -81,7 +81,7 @@ static void print_json_string(const char *text)
 	putchar('"');
 }
 
-static void print_human(const struct envelope *envelope, long long size)
+static void print_human(const struct envelope *envelope, long long size, bool show_history)
 {
 	char created[32], next[32];
 
@@ -97,6 +97,8 @@ static void print_human(const struct envelope *envelope, long long size)
 		printf("%s\n", r->mailbox ? "  (local)" : "");
 		if (r->last_error)
 			printf("        last: %s\n", r->last_error);
+		for (size_t k = 0; show_history && k < r->history_count; k++)
+			printf("        attempt %zu: %s\n", k + 1, r->history[k]);
 	}
 }
 
@@ -118,7 +120,12 @@ static void print_json(const struct envelope *envelope, long long size)
 			print_json_string(r->last_error);
 		else
 			printf("null");
-		printf("}");
+		printf(",\"history\":[");
+		for (size_t k = 0; k < r->history_count; k++) {
+			printf("%s", k ? "," : "");
+			print_json_string(r->history[k]);
+		}
+		printf("]}");
 	}
 	printf("]}");
 }
@@ -143,7 +150,7 @@ static int list(const struct config *config, const char *only, bool json)
 				printf("%s", shown ? "," : "");
 				print_json(&envelope, size);
 			} else {
-				print_human(&envelope, size);
+				print_human(&envelope, size, only != NULL);
 			}
 			shown++;
 		}

@@ -77,6 +77,23 @@ static void log_recipient(const struct domain_attempt *attempt, const struct env
 	         verdict, reply);
 }
 
+/* Adds "TIME RELAY tls=... said: REPLY" to the recipient's history (tern queue show). */
+static void note_attempt(const struct domain_attempt *attempt, struct envelope_recipient *recipient,
+                         const char *reply, const char *tls)
+{
+	char when[32], *text;
+	time_t now = time(NULL);
+	struct tm local;
+
+	localtime_r(&now, &local);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &local);
+	text = xasprintf("%s %s%s tls=%s%s: %s", when, attempt->relay[0] ? attempt->relay : "-",
+	                 attempt->smarthost ? " (relay)" : "", tls && tls[0] ? tls : "none",
+	                 attempt->relay[0] ? " said" : "", reply);
+	envelope_note_attempt(recipient, text);
+	free(text);
+}
+
 /* Records one recipient's outcome. reply: the server's reply (or ours), "CODE X.Y.Z text". */
 static void settle(struct domain_attempt *attempt, size_t which, bool delivered, const char *reply, const char *tls)
 {
@@ -84,6 +101,7 @@ static void settle(struct domain_attempt *attempt, size_t which, bool delivered,
 	bool permanent = reply[0] == '5';
 
 	recipient->attempts++;
+	note_attempt(attempt, recipient, reply, tls);
 	free(recipient->last_error);
 	recipient->last_error = NULL;
 	if (delivered) {

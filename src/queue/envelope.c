@@ -1,6 +1,7 @@
 /* envelope: encodes and decodes the text envelope of a spooled message. One `key: value`
  * line each, LF-terminated, in a fixed order (id, created, next-attempt, sender, smtputf8,
- * eightbit, client, held, then per recipient a rcpt line and an optional rcpt-error line), and a
+ * eightbit, client, held, then per recipient a rcpt line, an optional rcpt-error line and up to
+ * ENVELOPE_HISTORY_MAX rcpt-attempt lines), and a
  * final `end` line that marks the file complete. The decoder is strict: it accepts exactly
  * what the encoder writes, so encode(decode(t)) = t and decode(encode(e)) = e (a NULL
  * sender or client reads back as "").
@@ -46,12 +47,20 @@ static bool id_valid(struct slice id)
 /* A local mailbox name is one token: non-empty, no space, CR or LF. */
 static bool mailbox_valid(const char *mailbox) { return mailbox[0] != '\0' && strpbrk(mailbox, " \r\n") == NULL; }
 
+static bool history_safe(const struct envelope_recipient *recipient)
+{
+	for (size_t i = 0; i < recipient->history_count; i++)
+		if (!line_safe(recipient->history[i]))
+			return false;
+	return true;
+}
+
 static bool recipient_encodable(const struct envelope_recipient *recipient)
 {
 	return recipient->address != NULL && recipient->address[0] != '\0' && line_safe(recipient->address) &&
 	       (recipient->mailbox == NULL || mailbox_valid(recipient->mailbox)) &&
 	       (unsigned)recipient->state <= RECIPIENT_FAILED &&
-	       (recipient->last_error == NULL || line_safe(recipient->last_error));
+	       (recipient->last_error == NULL || line_safe(recipient->last_error)) && history_safe(recipient);
 }
 
 /* What envelope_decode would reject is never written. */
@@ -84,6 +93,8 @@ static bool encode_recipient(const struct envelope_recipient *recipient, struct 
 		                   recipient->attempts, recipient->address);
 	if (ok && recipient->last_error != NULL)
 		ok = buffer_printf(text, "rcpt-error: %s\n", recipient->last_error);
+	for (size_t i = 0; ok && i < recipient->history_count; i++)
+		ok = buffer_printf(text, "rcpt-attempt: %s\n", recipient->history[i]);
 	return ok;
 }
 
@@ -346,8 +357,13 @@ static enum envelope_result decode_recipients(struct slice *text, struct envelop
 			last = next_recipient(envelope);
 			if (!parse_recipient(value, last))
 				return ENVELOPE_SYNTAX;
-		} else if (last != NULL && last->last_error == NULL && take_value(line, "rcpt-error", &value)) {
+		} else if (last != NULL && last->last_error == NULL && last->history_count == 0 &&
+		           take_value(line, "rcpt-error", &value)) {
 			last->last_error = slice_to_string(value);
+		} else if (last != NULL && last->history_count < ENVELOPE_HISTORY_MAX &&
+		           take_value(line, "rcpt-attempt", &value)) {
+			last->history = xrealloc(last->history, (last->history_count + 1) * sizeof *last->history);
+			last->history[last->history_count++] = slice_to_string(value);
 		} else {
 			return ENVELOPE_SYNTAX;
 		}
@@ -388,12 +404,31 @@ void envelope_free(struct envelope *envelope)
 		free(envelope->recipients[i].address);
 		free(envelope->recipients[i].mailbox);
 		free(envelope->recipients[i].last_error);
+		for (size_t k = 0; k < envelope->recipients[i].history_count; k++)
+			free(envelope->recipients[i].history[k]);
+		free(envelope->recipients[i].history);
 	}
 	free(envelope->recipients);
 	free(envelope->id);
 	free(envelope->sender);
 	free(envelope->client);
 	memset(envelope, 0, sizeof *envelope);
+}
+
+void envelope_note_attempt(struct envelope_recipient *recipient, const char *text)
+{
+	char *copy = xstrdup(text);
+
+	for (char *p = copy; *p; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	if (recipient->history_count == ENVELOPE_HISTORY_MAX) {
+		free(recipient->history[0]);
+		memmove(recipient->history, recipient->history + 1, (ENVELOPE_HISTORY_MAX - 1) * sizeof *recipient->history);
+		recipient->history_count--;
+	}
+	recipient->history = xrealloc(recipient->history, (recipient->history_count + 1) * sizeof *recipient->history);
+	recipient->history[recipient->history_count++] = copy;
 }
 
 bool envelope_has_pending(const struct envelope *envelope)

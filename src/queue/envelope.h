@@ -25,7 +25,11 @@ struct envelope_recipient {
 	enum recipient_state state;
 	unsigned attempts;
 	char *last_error; /* last failure text, or NULL; owned; no CR/LF */
+	char **history;   /* the latest attempts, oldest first: "TIME WHERE tls=... REPLY"; owned */
+	size_t history_count;
 };
+
+#define ENVELOPE_HISTORY_MAX 10 /* attempts remembered per recipient */
 
 struct envelope {
 	char *id;            /* queue id; owned */
@@ -57,6 +61,10 @@ enum envelope_result envelope_decode(struct slice text, struct envelope *envelop
 
 /* Adds a recipient (copies the strings). */
 void envelope_add_recipient(struct envelope *envelope, const char *address, const char *mailbox);
+
+/* Records one attempt for recipient (text copied; CR/LF replaced by spaces), forgetting the
+ * oldest beyond ENVELOPE_HISTORY_MAX. */
+void envelope_note_attempt(struct envelope_recipient *recipient, const char *text);
 
 /* Frees what the envelope owns and zeroes it. NULL is a no-op. */
 void envelope_free(struct envelope *envelope);

@@ -55,6 +55,9 @@ def test_list_and_show_say_why_a_message_waits(stuck):
     [message] = json.loads(output)
     assert message["id"] == queue_id and message["held"] is False and message["size"] > 0
     assert message["recipients"][0]["state"] == "pending" and "451 4.3.0" in message["recipients"][0]["last_error"]
+    assert message["recipients"][0]["history"][0].endswith("tls=none said: 451 4.3.0 mailbox busy")
+    status, output = queue(server, "show", queue_id)
+    assert "attempt 1: " in output and "mx.remote.test[" in output
     assert queue(server, "show", "00000000DEADBEEF")[0] == 1
 
 

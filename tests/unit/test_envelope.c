@@ -336,6 +336,31 @@ static void test_free_null_and_twice(void)
 	CHECK(envelope.recipients == NULL && envelope.recipient_count == 0);
 }
 
+static void history_keeps_the_latest_attempts(void)
+{
+	struct envelope envelope = {0}, decoded = {0};
+	struct buffer out;
+	char text[64];
+
+	envelope.id = strdup("H1");
+	envelope.sender = strdup("a@b");
+	envelope_add_recipient(&envelope, "x@y", NULL);
+	for (int i = 0; i < ENVELOPE_HISTORY_MAX + 3; i++) {
+		snprintf(text, sizeof text, "try %d said: 451\r\nline", i);
+		envelope_note_attempt(&envelope.recipients[0], text);
+	}
+	CHECK_INT(envelope.recipients[0].history_count, ENVELOPE_HISTORY_MAX);
+	CHECK_STR(envelope.recipients[0].history[0], "try 3 said: 451  line");
+	buffer_init(&out, ENVELOPE_MAX_SIZE);
+	CHECK(envelope_encode(&envelope, &out));
+	CHECK_INT(envelope_decode(buffer_slice(&out), &decoded), ENVELOPE_OK);
+	CHECK_INT(decoded.recipients[0].history_count, ENVELOPE_HISTORY_MAX);
+	CHECK_STR(decoded.recipients[0].history[ENVELOPE_HISTORY_MAX - 1], "try 12 said: 451  line");
+	envelope_free(&envelope);
+	envelope_free(&decoded);
+	buffer_free(&out);
+}
+
 int main(void)
 {
 	RUN(test_golden_encoding);
@@ -350,5 +375,6 @@ int main(void)
 	RUN(test_too_large_text_rejected);
 	RUN(test_many_recipients);
 	RUN(test_free_null_and_twice);
+	RUN(history_keeps_the_latest_attempts);
 	return check_summary("test_envelope");
 }
