@@ -19,6 +19,7 @@
  *   retry-interval DURATION      (first retry of a deferred delivery; default 5m, then doubling)
  *   retry-max DURATION           (the retry interval stops doubling here; default 1h)
  *   max-queue-lifetime DURATION  (then undelivered mail bounces; default 5d; d suffix allowed)
+ *   delay-warning DURATION       (tell the sender once when mail waits this long; default 0: off)
  *   resolver ADDRESS[:PORT]      (DNS server to ask; default: /etc/resolv.conf)
  *   dnssec on|off                (validate answers with the root key of package dns-root-data)
  *   source-address ADDRESS       (the local address outbound connections come from)
@@ -120,6 +121,7 @@ struct config {
 	unsigned retry_interval;   /* seconds */
 	unsigned retry_max;        /* seconds */
 	unsigned max_queue_lifetime; /* seconds */
+	unsigned delay_warning;    /* seconds; 0: no delay warnings */
 	char *resolver;            /* "ADDRESS[:PORT]", or NULL for the system's */
 	bool dnssec;               /* validate with the root trust anchor */
 	struct sockaddr_storage source_address; /* outbound source; ss_family 0: the kernel chooses */

@@ -322,6 +322,7 @@ static const struct directive top_directives[] = {
 	VALUE("retry-interval", VALUE_PERIOD, retry_interval, "DURATION"),
 	VALUE("retry-max", VALUE_PERIOD, retry_max, "DURATION"),
 	VALUE("max-queue-lifetime", VALUE_PERIOD, max_queue_lifetime, "DURATION"),
+	VALUE("delay-warning", VALUE_PERIOD, delay_warning, "DURATION"),
 	{.name = "relay", .usage = "relay URL [auth FILE] [ca FILE] [for DOMAIN...]", .minimum = 1, .maximum = MANY,
 	 .handle = config_relay_handle},
 	{.name = "dnssec", .usage = "dnssec on|off", .minimum = 1, .maximum = 1, .once = true, .handle = handle_dnssec},

@@ -115,28 +115,32 @@ static bool bounce_envelope(const struct delivery_job *job, const char *to, cons
 	return bounce->recipient_count > 0;
 }
 
-static void fill_recipients(const struct delivery_job *job, struct bounce_recipient *list, char (*statuses)[16],
-                            size_t *count)
+/* The recipients a DSN reports: those that failed in this attempt, or (delayed) those pending. */
+static void fill_recipients(const struct delivery_job *job, bool delayed, struct bounce_recipient *list,
+                            char (*statuses)[16], size_t *count)
 {
 	*count = 0;
 	for (size_t i = 0; i < job->envelope.recipient_count; i++) {
 		const struct envelope_recipient *recipient = &job->envelope.recipients[i];
-		const char *error = recipient->last_error ? recipient->last_error : "5.0.0 delivery failed";
+		const char *error = recipient->last_error ? recipient->last_error : "delivery not yet possible";
 		const char *said = strstr(error, " said: ");
+		bool reported = delayed ? recipient->state == RECIPIENT_PENDING
+		                        : recipient->state == RECIPIENT_FAILED && job->before[i] != RECIPIENT_FAILED;
 
-		if (recipient->state != RECIPIENT_FAILED || job->before[i] == RECIPIENT_FAILED)
+		if (!reported)
 			continue;
-		find_status(error, statuses[*count], "5.0.0");
+		find_status(error, statuses[*count], delayed ? "4.0.0" : "5.0.0");
 		list[*count] = (struct bounce_recipient){.address = recipient->address,
-		                                         .action = "failed",
+		                                         .action = delayed ? "delayed" : "failed",
 		                                         .status = statuses[*count],
 		                                         .diagnostic = said ? said + 7 : error};
 		(*count)++;
 	}
 }
 
-/* Builds and commits the DSN for the recipients that failed in this attempt, if any. */
-static void queue_bounce(struct delivery_job *job, time_t now)
+/* Builds and commits a DSN: for the recipients that failed in this attempt, or (delayed) a
+ * warning for those still pending (RFC 3464 action "delayed"). Returns whether one was queued. */
+static bool queue_report(struct delivery_job *job, time_t now, bool delayed)
 {
 	size_t count;
 	struct bounce_recipient *list = xcalloc(job->envelope.recipient_count + 1, sizeof *list);
@@ -145,7 +149,7 @@ static void queue_bounce(struct delivery_job *job, time_t now)
 	struct envelope bounce = {0};
 	struct buffer text;
 
-	fill_recipients(job, list, statuses, &count);
+	fill_recipients(job, delayed, list, statuses, &count);
 	buffer_init(&text, job->message.length + 1024 * 1024);
 	bounce_destination(job, to, sizeof to);
 	spool_new_id(job->services->spool, id);
@@ -154,7 +158,9 @@ static void queue_bounce(struct delivery_job *job, time_t now)
 	struct bounce_info info = {.reporting_mta = job->config->hostname, .sender = to, .arrival = job->envelope.created,
 	                           .now = now, .recipients = list, .recipient_count = count,
 	                           .original = buffer_slice(&job->message), .smtputf8 = job->envelope.smtputf8,
-	                           .boundary = boundary, .message_id = message_id};
+	                           .boundary = boundary, .message_id = message_id,
+	                           .retry_until = delayed ? job->envelope.created + job->config->max_queue_lifetime : 0};
+	bool queued = false;
 	if (count == 0)
 		goto done;
 	if (!bounce_envelope(job, to, id, &bounce) || !bounce_build(&info, &text) ||
@@ -162,13 +168,26 @@ static void queue_bounce(struct delivery_job *job, time_t now)
 		log_error("%s cannot queue a bounce to <%s>: %s", job->id, to, errno ? strerror(errno) : "no route");
 		goto done;
 	}
-	log_info("%s bounce %s to=<%s> failed=%zu", job->id, id, to, count);
+	log_info("%s %s %s to=<%s> %s=%zu", job->id, delayed ? "delay-warning" : "bounce", id, to,
+	         delayed ? "delayed" : "failed", count);
 	memcpy(job->outcome.bounces[job->outcome.bounce_count++], id, SPOOL_ID_SIZE);
+	queued = true;
 done:
 	envelope_free(&bounce);
 	buffer_free(&text);
 	free(list);
 	free(statuses);
+	return queued;
+}
+
+/* RFC 3464 "delayed": once per message, after delay-warning, while recipients are pending. */
+static void warn_of_delay(struct delivery_job *job, time_t now)
+{
+	if (job->config->delay_warning == 0 || job->envelope.warned || !envelope_has_pending(&job->envelope) ||
+	    now - job->envelope.created < job->config->delay_warning || job->envelope.sender[0] == '\0')
+		return;
+	if (queue_report(job, now, true))
+		job->envelope.warned = true;
 }
 
 /* When to try again: retry-interval doubling per attempt up to retry-max, never past the
@@ -201,7 +220,8 @@ static void store(void *context)
 		return;
 	}
 	expire(job, now);
-	queue_bounce(job, now);
+	queue_report(job, now, false);
+	warn_of_delay(job, now);
 	if (!envelope_has_pending(&job->envelope)) {
 		if (spool_remove(job->services->spool, job->id) == 0)
 			log_info("%s removed", job->id);

@@ -27,7 +27,7 @@ struct delivery_services {
 	struct port25_watch *port25; /* notices a blocked port 25 (deliver/port25_watch.c) */
 };
 
-#define DELIVERY_BOUNCES_MAX 2 /* a DSN to the sender, or a double bounce to postmaster */
+#define DELIVERY_BOUNCES_MAX 2 /* a bounce and a delay warning, at most, per attempt */
 
 struct delivery_outcome {
 	time_t retry_at;        /* recipients are still pending: try again then; 0: none left */

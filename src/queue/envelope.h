@@ -40,6 +40,7 @@ struct envelope {
 	bool eightbit;       /* BODY=8BITMIME, or 8-bit octets seen */
 	char *client;        /* "address helo-name" of the sending client, informational; owned */
 	bool held;           /* an admin put it on hold (`tern queue hold`): not delivered until released */
+	bool warned;         /* the sender was told of the delay (delay-warning) */
 	size_t recipient_count;
 	struct envelope_recipient *recipients; /* owned array */
 };

@@ -349,3 +349,18 @@ def test_blocked_port_25_switches_to_the_fallback_relay(make_ternd, dns_server, 
         assert server.messages("alice") == []  # nothing bounced
     finally:
         controller.stop()
+
+
+def test_delay_warning_is_sent_once(make_ternd, dns_server, receivers):
+    receiver = Receiver(lambda address, attempt: "451 4.3.0 still busy")
+    dns_server.add("remote.test", "MX", "10 mx.remote.test.")
+    dns_server.add("mx.remote.test", "A", receivers(receiver))
+    server = relay_server(make_ternd, dns_server, "retry-interval 1s\ndelay-warning 1s")
+    send(server, "alice@example.test", ["friend@remote.test"])
+    [warning] = server.messages("alice", wait_for=1, timeout=20)
+    dsn_of(warning)
+    assert b"Subject: Delayed Mail (still being retried)" in warning
+    assert b"Action: delayed" in warning and b"Will-Retry-Until: " in warning and b"still busy" in warning
+    assert wait_for(lambda: receiver.attempts >= 4, timeout=20)
+    assert len(server.messages("alice")) == 1  # once, however many retries
+    assert len(server.spooled()) == 1

@@ -16,6 +16,7 @@ static const char golden_text[] = "id: 0191A2B3C4D5E6F7\n"
                                   "eightbit: no\n"
                                   "client: 192.0.2.1 mail.example.org\n"
                                   "held: no\n"
+                                  "warned: no\n"
                                   "rcpt: pending 0 local:bob bob@example.net\n"
                                   "rcpt: delivered 1 remote carol@example.com\n"
                                   "rcpt: failed 3 remote \"dave smith\"@example.com\n"
@@ -100,7 +101,7 @@ static void test_rfc5321_4_5_5_null_sender_round_trip(void)
 	buffer_init(&out, ENVELOPE_MAX_SIZE);
 	CHECK(envelope_encode(&envelope, &out));
 	CHECK_STR(out.data, "id: NULLSENDER1\ncreated: 0\nnext-attempt: 0\nsender: <>\nsmtputf8: no\n"
-	                    "eightbit: yes\nclient: \nheld: no\nrcpt: pending 0 local:root postmaster\nend\n");
+	                    "eightbit: yes\nclient: \nheld: no\nwarned: no\nrcpt: pending 0 local:root postmaster\nend\n");
 	CHECK_INT(envelope_decode(buffer_slice(&out), &decoded), ENVELOPE_OK);
 	CHECK(same_envelope(&envelope, &decoded));
 	CHECK_STR(decoded.sender, "");
@@ -224,7 +225,7 @@ struct decode_case {
 	enum envelope_result result;
 };
 
-#define HEAD "id: A1\ncreated: 1\nnext-attempt: 2\nsender: a@b\nsmtputf8: no\neightbit: no\nclient: c\nheld: no\n"
+#define HEAD "id: A1\ncreated: 1\nnext-attempt: 2\nsender: a@b\nsmtputf8: no\neightbit: no\nclient: c\nheld: no\nwarned: no\n"
 
 static const struct decode_case decode_cases[] = {
 	{"minimal_ok", HEAD "end\n", 0, ENVELOPE_OK},
