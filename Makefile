@@ -28,7 +28,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
 # so the link line proves the module depends on nothing else.
-UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -49,9 +49,11 @@ unit_route := src/deliver/route_order.c
 unit_rdata := src/dns/rdata.c
 unit_client_replies := src/smtp/client_replies.c
 unit_bounce := src/deliver/bounce.c src/mailauth/header_fields.c
+unit_dkim_canon := src/mailauth/dkim_canon.c
+unit_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
-FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies
+FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
@@ -60,6 +62,7 @@ fuzz_header_fields := src/mailauth/header_fields.c
 fuzz_address_list := src/mailauth/address_list.c src/smtp/address.c
 fuzz_sasl := src/smtp/sasl.c src/util/base64.c
 fuzz_client_replies := src/smtp/client_replies.c
+fuzz_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format

@@ -9,5 +9,6 @@ int tern_sendmail(int argc, char **argv); /* sendmail(8) command line: submit a 
 int tern_policy(int argc, char **argv);   /* what ternd would answer a client, and why */
 int tern_queue(int argc, char **argv);    /* what waits in the spool and why; flush, hold, delete */
 int tern_route(int argc, char **argv);    /* where mail for a domain goes: MX hosts, addresses */
+int tern_dkim(int argc, char **argv);     /* DKIM keys with their DNS records; signing */
 
 #endif
