@@ -19,6 +19,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "conf/aliases_file.h"
 #include "conf/config_relay.h"
 #include "conf/config_internal.h"
@@ -244,12 +246,24 @@ static void close_block(struct config_parser *parser, const struct config_statem
 		finish_domain(parser);
 }
 
+static void config_free_dkim_keys(struct config_domain *domain)
+{
+	for (size_t i = 0; i < domain->dkim_key_count; i++) {
+		free(domain->dkim_keys[i].selector);
+		EVP_PKEY_free(domain->dkim_keys[i].key);
+	}
+	free(domain->dkim_keys);
+	domain->dkim_keys = NULL;
+	domain->dkim_key_count = 0;
+}
+
 static void discard_pending(struct config_parser *parser)
 {
 	struct config_domain *domain = &parser->pending.domain;
 
 	free(domain->name);
 	free(domain->maildir_template);
+	config_free_dkim_keys(domain);
 	free(parser->pending.users_path);
 	free(parser->pending.aliases_path);
 	memset(&parser->pending, 0, sizeof parser->pending);
@@ -331,6 +345,7 @@ void config_free(struct config *config)
 		struct config_domain *domain = &config->domains[i];
 		free(domain->name);
 		free(domain->maildir_template);
+		config_free_dkim_keys(domain);
 		users_file_free(domain->users, domain->user_count);
 		aliases_file_free(domain->aliases, domain->alias_count);
 	}

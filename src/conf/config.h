@@ -26,7 +26,7 @@
  *   relay smtps://HOST[:PORT]|smtp://HOST[:PORT] [auth FILE] [ca FILE] [for DOMAIN...|fallback]
  *                                (a smarthost: for all outbound mail, for those domains, or
  *                                 only while outbound port 25 looks blocked)
- *   domain NAME { users PATH  aliases PATH  deliver maildir TEMPLATE }
+ *   domain NAME { users PATH  aliases PATH  deliver maildir TEMPLATE  [dkim selector S key FILE]... }
  * Relative paths are relative to the directory of the config file. In the maildir template
  * %u is the user name and %d the domain. Users files hold "name:crypt-hash" lines; aliases
  * files follow aliases(5). Errors are reported as "FILE:LINE: message" lines. */
@@ -87,9 +87,16 @@ struct config_alias {
 	size_t target_count;
 };
 
+struct config_dkim_key {
+	char *selector;          /* owned */
+	struct evp_pkey_st *key; /* EVP_PKEY, RSA >= 1024 bits or Ed25519; owned */
+};
+
 struct config_domain {
 	char *name;              /* lower case; owned */
 	char *maildir_template;  /* absolute; owned */
+	struct config_dkim_key *dkim_keys; /* sign mail from this domain with each (dual signing) */
+	size_t dkim_key_count;
 	struct config_user *users;
 	size_t user_count;
 	struct config_alias *aliases;

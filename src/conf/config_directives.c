@@ -3,7 +3,10 @@
  * and store them in the config being built. Repeats of one-time directives are errors.
  * It does not read tokens, track braces or load the users and aliases files: config.c does. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
+#include <openssl/pem.h>
+#include <stdio.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -295,6 +298,35 @@ static void handle_deliver(struct config_parser *parser, const struct config_sta
 		parser->pending.domain.maildir_template = config_resolve_path(parser, statement->words[2]);
 }
 
+/* dkim selector S key FILE: repeatable, one per key (an RSA and an Ed25519 key: dual signing). */
+static void handle_dkim(struct config_parser *parser, const struct config_statement *statement)
+{
+	struct config_domain *domain = &parser->pending.domain;
+	char *path;
+	FILE *file;
+	EVP_PKEY *key = NULL;
+
+	if (strcmp(statement->words[1], "selector") != 0 || strcmp(statement->words[3], "key") != 0) {
+		config_report(parser, statement->line, "dkim: expected: dkim selector SELECTOR key FILE");
+		return;
+	}
+	path = config_resolve_path(parser, statement->words[4]);
+	if ((file = fopen(path, "r")) != NULL) {
+		key = PEM_read_PrivateKey(file, NULL, NULL, NULL);
+		fclose(file);
+	}
+	if (key == NULL) {
+		config_report(parser, statement->line, "dkim: cannot read a private key from %s%s%s", path,
+		              file ? "" : ": ", file ? "" : strerror(errno));
+		free(path);
+		return;
+	}
+	free(path);
+	domain->dkim_keys = xrealloc(domain->dkim_keys, (domain->dkim_key_count + 1) * sizeof *domain->dkim_keys);
+	domain->dkim_keys[domain->dkim_key_count].selector = xstrdup(statement->words[2]);
+	domain->dkim_keys[domain->dkim_key_count++].key = key;
+}
+
 #define VALUE(directive, kind_, field, usage_)                                                                 \
 	{.name = directive, .usage = directive " " usage_, .minimum = 1, .maximum = 1, .once = true, .kind = kind_,   \
 	 .offset = offsetof(struct config, field)}
@@ -340,6 +372,7 @@ static const struct directive block_directives[] = {
 	{.name = "aliases", .usage = "aliases PATH", .minimum = 1, .maximum = 1, .once = true, .handle = handle_aliases},
 	{.name = "deliver", .usage = "deliver maildir TEMPLATE", .minimum = 2, .maximum = 2, .once = true,
 	 .handle = handle_deliver},
+	{.name = "dkim", .usage = "dkim selector SELECTOR key FILE", .minimum = 4, .maximum = 4, .handle = handle_dkim},
 	{.name = NULL},
 };
 

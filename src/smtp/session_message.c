@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mailauth/message_signing.h"
 #include "smtp/received.h"
 #include "smtp/session_internal.h"
 #include "util/log.h"
@@ -56,15 +57,36 @@ void session_begin_message(struct session *session, enum data_mode mode)
 
 struct commit_job {
 	struct session *session;
+	const struct config_domain *signer; /* sign with this domain's DKIM keys, or NULL */
+	bool signed_ok;
 	int result;
 	int error;
 };
+
+/* RFC 6376 §5: our users' mail leaves signed. The fields go on top of the stored message. */
+static void sign(struct commit_job *job)
+{
+	struct session *session = job->session;
+	struct buffer signed_message;
+
+	buffer_init(&signed_message, session->message.maximum + 64 * 1024);
+	job->signed_ok = message_signing_sign(job->signer, buffer_slice(&session->message), &signed_message) &&
+	                 buffer_append_slice(&signed_message, buffer_slice(&session->message));
+	if (job->signed_ok) {
+		buffer_free(&session->message);
+		session->message = signed_message;
+	} else {
+		buffer_free(&signed_message);
+	}
+}
 
 static void commit_work(void *context)
 {
 	struct commit_job *job = context;
 	struct session *session = job->session;
 
+	if (job->signer != NULL)
+		sign(job);
 	job->result = spool_commit(session->services->spool, &session->envelope, buffer_slice(&session->message));
 	job->error = errno;
 }
@@ -86,6 +108,8 @@ static void commit_done(void *context)
 	bool committed = job->result == 0;
 	int error = job->error;
 
+	if (job->signer != NULL && !job->signed_ok)
+		log_warning("%s DKIM signing for %s failed: sent unsigned", session->queue_id, job->signer->name);
 	free(job);
 	session->job_in_flight = false;
 	if (committed) {
@@ -120,6 +144,8 @@ static void commit_message(struct session *session)
 	time_t now = time(NULL);
 
 	job->session = session;
+	if (session->user[0] || session->trusted) /* mail from our users, not mail to them */
+		job->signer = message_signing_domain(session->config, buffer_slice(&session->message));
 	session->envelope.id = xstrdup(session->queue_id);
 	session->envelope.created = now;
 	session->envelope.next_attempt = now;
