@@ -1,8 +1,10 @@
 /* spool: durable storage of messages in one directory, as "<id>.msg" (the message, never
  * changed once written) and "<id>.env" (the envelope, replaced via "<id>.env.tmp" + rename).
- * Commit order (DESIGN.md "The spool"): message written and fsync'd, envelope written to the
- * temporary name and fsync'd, renamed, directory fsync'd; only then does commit return 0.
- * Directory fsyncs are group-committed: concurrent callers share one fsync (sync_directory).
+ * Commit order (DESIGN.md "The spool"): message and temporary envelope written and synced
+ * (fdatasync), envelope renamed, directory fsync'd; only then does commit return 0. Concurrent
+ * commits are batched (batch_commit): one thread writes all their files, syncs them together,
+ * renames, and runs one directory fsync. Directory fsyncs are also group-committed between
+ * commits, updates and removes (sync_directory).
  * spool_scan is meant for startup, before commits begin: it deletes what looks like an
  * interrupted commit, which a commit in progress also looks like.
  * It does not schedule, lock messages against concurrent updates, or know about sessions. */
@@ -42,6 +44,23 @@ struct spool {
 	bool sync_running;
 	uint64_t sync_failed_low, sync_failed_high; /* tickets of failed fsyncs (0, 0: none) */
 	int sync_failed_errno;
+
+	pthread_mutex_t commit_lock;
+	pthread_cond_t commit_done;
+	struct commit_request *commit_queue; /* waiting for the next batch, newest first */
+	bool committing;                     /* a caller is running a batch */
+};
+
+/* One spool_commit waiting for a batch; lives on the committing caller's stack. */
+struct commit_request {
+	const struct envelope *envelope;
+	struct slice message;
+	struct buffer text; /* the encoded envelope */
+	int message_fd, envelope_fd; /* open until the batch's data sync; -1 when closed */
+	bool created_message, created_temporary, renamed;
+	int result, error;
+	bool finished; /* under commit_lock */
+	struct commit_request *next;
 };
 
 /* Queue ids name files, so they must be plain: [0-9A-Za-z], not empty, bounded. */
@@ -79,6 +98,8 @@ struct spool *spool_open(const char *directory)
 	pthread_mutex_init(&spool->id_lock, NULL);
 	pthread_mutex_init(&spool->sync_lock, NULL);
 	pthread_cond_init(&spool->sync_done, NULL);
+	pthread_mutex_init(&spool->commit_lock, NULL);
+	pthread_cond_init(&spool->commit_done, NULL);
 	return spool;
 }
 
@@ -90,6 +111,8 @@ void spool_close(struct spool *spool)
 	pthread_mutex_destroy(&spool->id_lock);
 	pthread_mutex_destroy(&spool->sync_lock);
 	pthread_cond_destroy(&spool->sync_done);
+	pthread_mutex_destroy(&spool->commit_lock);
+	pthread_cond_destroy(&spool->commit_done);
 	free(spool->directory);
 	free(spool);
 }
@@ -216,35 +239,166 @@ static int install_envelope(struct spool *spool, const char *id, struct buffer *
 	return 0;
 }
 
+/* --- batched commits ---------------------------------------------------------------
+ * Concurrent spool_commit calls share every sync. The first caller to find no batch running
+ * becomes the committer: it takes every request queued so far and, for all of them at once,
+ * writes the message and the temporary envelope, starts their writeback, fdatasyncs each
+ * (the I/O is already in flight, so these mostly wait), renames each envelope into place,
+ * and runs one (group-committed) directory fsync; then it wakes them all. Requests arriving
+ * meanwhile form the next batch. Creating the files in one thread also spares the directory
+ * lock from a crowd of threads contending for it.
+ * Why it stays durable: an envelope gets its final name only after its message and its own
+ * content passed fdatasync (which includes the size and block map: what reading the data
+ * back needs), and a caller returns 0 only after the directory fsync that covers both names.
+ * A crash before leaves at most a message file and a temporary, which spool_scan removes. */
+
+/* Undoes what this request made (envelope first: a lone message file is a leftover scan
+ * removes) and records the failure. Keeps errno. */
+static void request_fail(struct spool *spool, struct commit_request *request, int error)
+{
+	char name[SPOOL_FILE_NAME_SIZE];
+
+	if (request->result != 0)
+		return;
+	if (request->message_fd >= 0)
+		close(request->message_fd);
+	if (request->envelope_fd >= 0)
+		close(request->envelope_fd);
+	request->message_fd = request->envelope_fd = -1;
+	if (request->renamed) {
+		file_name(name, request->envelope->id, ".env");
+		files_remove_quietly(spool->directory_fd, name);
+	} else if (request->created_temporary) {
+		file_name(name, request->envelope->id, ".env.tmp");
+		files_remove_quietly(spool->directory_fd, name);
+	}
+	if (request->created_message) {
+		file_name(name, request->envelope->id, ".msg");
+		files_remove_quietly(spool->directory_fd, name);
+	}
+	request->result = -1;
+	request->error = error;
+}
+
+/* Creates and writes both files of a request, unsynced. */
+static void request_write(struct spool *spool, struct commit_request *request)
+{
+	char name[SPOOL_FILE_NAME_SIZE];
+
+	file_name(name, request->envelope->id, ".msg");
+	request->message_fd = files_write_new_unsynced(spool->directory_fd, name, SPOOL_FILE_MODE, request->message);
+	if (request->message_fd < 0) {
+		request_fail(spool, request, errno);
+		return;
+	}
+	request->created_message = true;
+	file_name(name, request->envelope->id, ".env.tmp");
+	request->envelope_fd =
+		files_write_new_unsynced(spool->directory_fd, name, SPOOL_FILE_MODE, buffer_slice(&request->text));
+	if (request->envelope_fd < 0) {
+		request_fail(spool, request, errno);
+		return;
+	}
+	request->created_temporary = true;
+}
+
+/* Closes fd, which must succeed for the data to count (e.g. on NFS). */
+static int close_synced(int *fd)
+{
+	int result = close(*fd);
+
+	*fd = -1;
+	return result;
+}
+
+/* Makes the data of every request's files durable, then closes them. One fdatasync per file
+ * rather than one syncfs: it reports errors per file and never waits for other writers of the
+ * file system; with the writeback started for all first, the waits overlap. */
+static void batch_sync_files(struct spool *spool, struct commit_request *batch)
+{
+	struct commit_request *request;
+
+	for (request = batch; request != NULL; request = request->next)
+		if (request->result == 0) {
+			files_start_writeback(request->message_fd);
+			files_start_writeback(request->envelope_fd);
+		}
+	for (request = batch; request != NULL; request = request->next)
+		if (request->result == 0 &&
+		    (fdatasync(request->message_fd) != 0 || fdatasync(request->envelope_fd) != 0 ||
+		     close_synced(&request->message_fd) != 0 || close_synced(&request->envelope_fd) != 0))
+			request_fail(spool, request, errno);
+}
+
+/* Commits every request of batch, setting each one's result and error. */
+static void batch_commit(struct spool *spool, struct commit_request *batch)
+{
+	char temporary[SPOOL_FILE_NAME_SIZE], final[SPOOL_FILE_NAME_SIZE];
+	struct commit_request *request;
+	bool any = false;
+
+	for (request = batch; request != NULL; request = request->next)
+		request_write(spool, request);
+	batch_sync_files(spool, batch);
+	for (request = batch; request != NULL; request = request->next) {
+		if (request->result != 0)
+			continue;
+		file_name(temporary, request->envelope->id, ".env.tmp");
+		file_name(final, request->envelope->id, ".env");
+		if (renameat(spool->directory_fd, temporary, spool->directory_fd, final) != 0) {
+			request_fail(spool, request, errno);
+			continue;
+		}
+		request->renamed = true;
+		any = true;
+	}
+	if (any && sync_directory(spool) != 0) {
+		int error = errno;
+		for (request = batch; request != NULL; request = request->next)
+			request_fail(spool, request, error);
+	}
+}
+
+/* Queues request and returns once a batch (maybe run by this caller) has committed it. */
+static void commit_in_batch(struct spool *spool, struct commit_request *request)
+{
+	pthread_mutex_lock(&spool->commit_lock);
+	request->next = spool->commit_queue;
+	spool->commit_queue = request;
+	while (!request->finished) {
+		struct commit_request *batch;
+
+		if (spool->committing) {
+			pthread_cond_wait(&spool->commit_done, &spool->commit_lock);
+			continue;
+		}
+		spool->committing = true;
+		batch = spool->commit_queue;
+		spool->commit_queue = NULL;
+		pthread_mutex_unlock(&spool->commit_lock);
+		batch_commit(spool, batch);
+		pthread_mutex_lock(&spool->commit_lock);
+		/* Waiters read their request only after this lock is released. */
+		for (struct commit_request *done = batch; done != NULL; done = done->next)
+			done->finished = true;
+		spool->committing = false;
+		pthread_cond_broadcast(&spool->commit_done);
+	}
+	pthread_mutex_unlock(&spool->commit_lock);
+}
+
 int spool_commit(struct spool *spool, const struct envelope *envelope, struct slice message)
 {
-	char message_name[SPOOL_FILE_NAME_SIZE], envelope_name[SPOOL_FILE_NAME_SIZE];
-	struct buffer text;
-	int error;
+	struct commit_request request = {
+		.envelope = envelope, .message = message, .message_fd = -1, .envelope_fd = -1};
 
-	if (encode(envelope, &text) != 0)
+	if (encode(envelope, &request.text) != 0)
 		return -1;
-	file_name(message_name, envelope->id, ".msg");
-	file_name(envelope_name, envelope->id, ".env");
-	if (files_write_new(spool->directory_fd, message_name, SPOOL_FILE_MODE, message) != 0)
-		goto fail;
-	if (install_envelope(spool, envelope->id, &text) != 0) {
-		files_remove_quietly(spool->directory_fd, message_name);
-		goto fail;
-	}
-	if (sync_directory(spool) != 0) {
-		/* Envelope first: a message file alone is a leftover that scan removes. */
-		files_remove_quietly(spool->directory_fd, envelope_name);
-		files_remove_quietly(spool->directory_fd, message_name);
-		goto fail;
-	}
-	buffer_free(&text);
-	return 0;
-fail:
-	error = errno;
-	buffer_free(&text);
-	errno = error;
-	return -1;
+	commit_in_batch(spool, &request);
+	buffer_free(&request.text);
+	if (request.result != 0)
+		errno = request.error;
+	return request.result;
 }
 
 int spool_update(struct spool *spool, const struct envelope *envelope)

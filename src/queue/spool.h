@@ -1,7 +1,8 @@
 /* spool: durable storage of messages and their envelopes in one directory.
- * Commit protocol: write the message file and fsync it; write the envelope under a temporary
- * name, fsync, rename, fsync the directory; only then may the caller reply 250. Directory
- * fsyncs are shared between threads committing at the same time (group commit).
+ * Commit protocol: write the message file and the envelope under a temporary name, sync both,
+ * rename the envelope, fsync the directory; only then may the caller reply 250. Threads
+ * committing at the same time share all of it (one batch: every sync issued together, one
+ * directory fsync).
  * Blocking: call from worker threads, never from the event loop. Thread-safe.
  * It knows nothing of sockets or sessions. */
 #ifndef TERN_SPOOL_H

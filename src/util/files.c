@@ -130,6 +130,30 @@ int files_write_new(int directory_fd, const char *name, mode_t mode, struct slic
 	return files_write_new_with(directory_fd, name, mode, write_slice, &data);
 }
 
+int files_write_new_unsynced(int directory_fd, const char *name, mode_t mode, struct slice data)
+{
+	int fd, error;
+
+	fd = openat(directory_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -1;
+	if (files_write_all(fd, data.data, data.length) == 0)
+		return fd;
+	error = errno;
+	close(fd);
+	files_remove_quietly(directory_fd, name);
+	errno = error;
+	return -1;
+}
+
+void files_start_writeback(int fd)
+{
+	int error = errno;
+
+	sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	errno = error;
+}
+
 /* Appends everything left to read from fd to out; EFBIG when out's maximum is reached. */
 static int read_rest(int fd, struct buffer *out)
 {

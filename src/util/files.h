@@ -37,6 +37,17 @@ int files_write_new_with(int directory_fd, const char *name, mode_t mode, files_
 /* files_write_new_with, writing data (the caller's) as the whole content. */
 int files_write_new(int directory_fd, const char *name, mode_t mode, struct slice data);
 
+/* Creates name in directory_fd like files_write_new and writes data, but neither syncs nor
+ * closes it: for callers that sync many files together (start them all with
+ * files_start_writeback, then fdatasync each). Returns the open file descriptor (the caller's
+ * to sync and close), or -1 with errno, the file this call created removed. */
+int files_write_new_unsynced(int directory_fd, const char *name, mode_t mode, struct slice data);
+
+/* Starts writing fd's dirty pages to the device without waiting (sync_file_range), so that
+ * fdatasyncs issued afterwards for several files find their I/O already in flight. Only a
+ * hint: it never fails; the fdatasync that follows reports any error. */
+void files_start_writeback(int fd);
+
 /* Replaces out's content (out stays the caller's) with the whole of name in directory_fd (an
  * open directory, or AT_FDCWD). Fails with EFBIG, out unchanged, when the file is larger than
  * out's maximum. Returns 0, or -1 with errno; after a read error out holds part of the file. */

@@ -1,6 +1,8 @@
 /* Unit tests for queue/spool.c: commit, read back, update, remove, the scan that cleans up
  * after interrupted commits, queue ids, concurrent (group-committed) commits, and failed
- * commits that must leave nothing behind. Each test works in its own mkdtemp directory. */
+ * commits that must leave nothing behind, also when they share a batch with good ones.
+ * Each test works in its own mkdtemp directory. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -493,6 +495,83 @@ static void test_existing_id_is_refused_and_kept(void)
 	temporary_directory_remove(directory);
 }
 
+/* Batches: refused commits (an id whose message exists) among good ones, from many threads at
+ * once, so that they share batches. Each refusal fails alone and keeps the existing files;
+ * every other commit of the same batches is whole; nothing is left over. */
+static int count_entries(const char *directory)
+{
+	DIR *listing = opendir(directory);
+	struct dirent *entry;
+	int count = 0;
+
+	while (listing != NULL && (entry = readdir(listing)) != NULL)
+		count += entry->d_name[0] != '.';
+	if (listing != NULL)
+		closedir(listing);
+	return count;
+}
+
+struct mixed_worker {
+	struct spool *spool;
+	char (*taken)[SPOOL_ID_SIZE]; /* ids already committed, to commit again */
+	char ids[COMMITS_PER_THREAD][SPOOL_ID_SIZE];
+	int good_failures, refusals_wrong;
+};
+
+static void *commit_mixed(void *context)
+{
+	struct mixed_worker *worker = context;
+	int error;
+
+	for (int i = 0; i < COMMITS_PER_THREAD; i++) {
+		if (i % 4 == 0) {
+			if (commit_fixed(worker->spool, worker->taken[i / 4], slice_from_string("x\r\n"), &error) != -1 ||
+			    error != EEXIST)
+				worker->refusals_wrong++;
+		} else if (commit_new(worker->spool, worker->ids[i]) != 0) {
+			worker->good_failures++;
+		}
+	}
+	return NULL;
+}
+
+static void test_refused_commits_fail_alone_in_a_batch(void)
+{
+	char *directory = temporary_directory_create("spool");
+	struct spool *spool = spool_open(directory);
+	char taken[COMMITS_PER_THREAD / 4][SPOOL_ID_SIZE];
+	struct mixed_worker *workers = xcalloc(THREADS, sizeof *workers);
+	pthread_t handles[THREADS];
+	int unreadable = 0, expected = COMMITS_PER_THREAD / 4;
+
+	for (int i = 0; i < COMMITS_PER_THREAD / 4; i++)
+		CHECK_INT(commit_new(spool, taken[i]), 0);
+	for (int t = 0; t < THREADS; t++) {
+		workers[t].spool = spool;
+		workers[t].taken = taken;
+		CHECK_INT(pthread_create(&handles[t], NULL, commit_mixed, &workers[t]), 0);
+	}
+	for (int t = 0; t < THREADS; t++)
+		pthread_join(handles[t], NULL);
+	for (int t = 0; t < THREADS; t++) {
+		CHECK_INT(workers[t].good_failures, 0);
+		CHECK_INT(workers[t].refusals_wrong, 0);
+		for (int i = 0; i < COMMITS_PER_THREAD; i++)
+			if (i % 4 != 0) {
+				unreadable += !reads_back(spool, workers[t].ids[i]);
+				expected++;
+			}
+	}
+	for (int i = 0; i < COMMITS_PER_THREAD / 4; i++)
+		unreadable += !reads_back(spool, taken[i]);
+	CHECK_INT(unreadable, 0);
+	CHECK_INT(count_entries(directory), 2 * expected); /* a .msg and a .env each, no temporaries */
+	CHECK_INT(spool_scan(spool, collect, &(struct found_ids){0}), expected);
+	free(workers);
+	spool_close(spool);
+	temporary_directory_remove(directory);
+}
+
 int main(void)
 {
 	RUN(test_commit_then_read_back);
@@ -511,5 +590,6 @@ int main(void)
 	RUN(test_full_disk_leaves_nothing);
 	RUN(test_failed_rename_leaves_no_message);
 	RUN(test_existing_id_is_refused_and_kept);
+	RUN(test_refused_commits_fail_alone_in_a_batch);
 	return check_summary("test_spool");
 }
