@@ -11,7 +11,9 @@
 
 struct scheduler;
 
-#define SCHEDULER_CONCURRENCY 8 /* deliveries in flight at once */
+#define SCHEDULER_CONCURRENCY 32 /* messages in delivery at once: enough that a few stalled remote
+                                  * servers (RFC 5321 allows 10 minutes per reply) cannot hold up
+                                  * local delivery; per-destination limits are still to come */
 
 /* services must outlive the scheduler. */
 struct scheduler *scheduler_create(const struct delivery_services *services);

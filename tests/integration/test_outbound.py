@@ -364,3 +364,26 @@ def test_delay_warning_is_sent_once(make_ternd, dns_server, receivers):
     assert wait_for(lambda: receiver.attempts >= 4, timeout=20)
     assert len(server.messages("alice")) == 1  # once, however many retries
     assert len(server.spooled()) == 1
+
+
+class Staller(Receiver):
+    """Takes its time over every recipient, like an overloaded or tarpitting server."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        import asyncio
+        await asyncio.sleep(4)
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+def test_stalled_remote_servers_do_not_hold_up_local_delivery(make_ternd, dns_server, receivers):
+    staller = Staller()
+    dns_server.add("slow.test", "MX", "10 mx.slow.test.")
+    dns_server.add("mx.slow.test", "A", receivers(staller))
+    server = relay_server(make_ternd, dns_server)
+    for number in range(12):
+        send(server, "alice@example.test", [f"user{number}@slow.test"])
+    started = time.time()
+    send(server, "someone@remote.test", ["bob@example.test"], subject="local while remote stalls")
+    assert server.messages("bob", wait_for=1, timeout=3), "local delivery waited for remote servers"
+    assert time.time() - started < 3
+    assert wait_for(lambda: len(staller.messages) == 12, timeout=30)
