@@ -30,6 +30,7 @@ struct delivery_job {
 	struct buffer message;
 	enum recipient_state *before; /* each recipient's state when loaded */
 	struct delivery_outcome outcome;
+	bool (*may_go_remote)(void *);
 	void (*done)(void *, const struct delivery_outcome *);
 	void *context;
 };
@@ -264,19 +265,22 @@ static void after_local(void *context)
 	struct delivery_job *job = context;
 
 	if (job->loaded && remote_pending(&job->envelope)) {
-		if (job->services->resolver != NULL) {
+		if (job->services->resolver == NULL) {
+			job->outcome.remote_waiting = true;
+		} else if (job->may_go_remote && !job->may_go_remote(job->context)) {
+			job->outcome.remote_wanted = true; /* the remote lane is full: wait there */
+		} else {
 			remote_delivery_run(job->services, job->config, &job->envelope, buffer_slice(&job->message),
 			                    after_remote, job);
 			return;
 		}
-		job->outcome.remote_waiting = true;
 	}
 	after_remote(job);
 }
 
 void delivery_job_start(const struct delivery_services *services, const struct config *config, const char *id,
-                        bool check_earlier_copy, void (*done)(void *context, const struct delivery_outcome *outcome),
-                        void *context)
+                        bool check_earlier_copy, bool (*may_go_remote)(void *context),
+                        void (*done)(void *context, const struct delivery_outcome *outcome), void *context)
 {
 	struct delivery_job *job = xcalloc(1, sizeof *job);
 
@@ -284,6 +288,7 @@ void delivery_job_start(const struct delivery_services *services, const struct c
 	job->config = config;
 	snprintf(job->id, sizeof job->id, "%s", id);
 	job->check_earlier_copy = check_earlier_copy;
+	job->may_go_remote = may_go_remote;
 	job->done = done;
 	job->context = context;
 	buffer_init(&job->message, config->max_message_size + 1024 * 1024);

@@ -32,15 +32,18 @@ struct delivery_services {
 struct delivery_outcome {
 	time_t retry_at;        /* recipients are still pending: try again then; 0: none left */
 	bool remote_waiting;    /* pending remote recipients but no outbound delivery configured */
+	bool remote_wanted;     /* remote recipients wait for a remote slot (the gate said no) */
 	size_t bounce_count;    /* DSNs queued by this attempt */
 	char bounces[DELIVERY_BOUNCES_MAX][SPOOL_ID_SIZE];
 };
 
 /* Runs one attempt for message id with config (which the caller keeps alive until done).
- * check_earlier_copy: see local_delivery_deliver. done(context, outcome) runs once on the
- * loop thread. */
+ * check_earlier_copy: see local_delivery_deliver. may_go_remote(context) is asked, on the loop,
+ * before remote recipients are attempted; false stops the attempt after the local part with
+ * outcome->remote_wanted (NULL: always go on). done(context, outcome) runs once on the loop
+ * thread. */
 void delivery_job_start(const struct delivery_services *services, const struct config *config, const char *id,
-                        bool check_earlier_copy, void (*done)(void *context, const struct delivery_outcome *outcome),
-                        void *context);
+                        bool check_earlier_copy, bool (*may_go_remote)(void *context),
+                        void (*done)(void *context, const struct delivery_outcome *outcome), void *context);
 
 #endif

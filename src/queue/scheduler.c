@@ -1,7 +1,11 @@
-/* scheduler: a FIFO of message ids ready for delivery, at most SCHEDULER_CONCURRENCY
- * deliveries on the work pool at once, and a list of deferred ids with one timer for the
- * earliest retry. Each job holds a reference to the config it started with, so a reload
- * never frees a config a worker is reading. */
+/* scheduler: two lanes of message ids ready for delivery, and a list of deferred ids with one
+ * timer for the earliest retry. Every attempt starts in the local lane (at most
+ * SCHEDULER_LOCAL_SLOTS at once); one that needs other servers moves to the remote lane when
+ * it has a slot there (SCHEDULER_REMOTE_SLOTS), else it stores its local outcome and queues
+ * for the remote lane. So servers that stall remote deliveries (RFC 5321 lets a reply take
+ * 10 minutes) can fill the remote lane but never hold up delivery into local mailboxes.
+ * Each job holds a reference to the config it started with: a reload never frees a config a
+ * worker is reading. */
 #include "queue/scheduler.h"
 
 #include <stdio.h>
@@ -17,6 +21,7 @@
 struct queued_id {
 	char id[SPOOL_ID_SIZE];
 	bool never_attempted;
+	bool remote; /* queued for the remote lane */
 	time_t due;
 	struct queued_id *next;
 };
@@ -24,10 +29,14 @@ struct queued_id {
 struct scheduler {
 	const struct delivery_services *services;
 	struct attempt *running; /* deliveries in flight */
-	struct queued_id *ready_head, *ready_tail;
+	struct lane {
+		struct queued_id *head, *tail;
+		unsigned busy;
+		unsigned slots;
+	} local, remote;
 	struct queued_id *deferred; /* unordered; few */
 	struct event *retry_timer;
-	unsigned busy;
+	unsigned busy; /* attempts running, both lanes */
 	bool stopped;
 };
 
@@ -35,8 +44,31 @@ struct attempt {
 	struct scheduler *scheduler;
 	const struct config *config;
 	char id[SPOOL_ID_SIZE];
+	bool remote; /* holds a remote-lane slot */
 	struct attempt *next;
 };
+
+static void push(struct lane *lane, struct queued_id *q)
+{
+	q->next = NULL;
+	if (lane->tail)
+		lane->tail->next = q;
+	else
+		lane->head = q;
+	lane->tail = q;
+}
+
+static struct queued_id *pop(struct lane *lane)
+{
+	struct queued_id *q = lane->head;
+
+	lane->head = q->next;
+	if (lane->head == NULL)
+		lane->tail = NULL;
+	return q;
+}
+
+static void enqueue_in(struct scheduler *scheduler, const char *id, bool never_attempted, bool remote);
 
 static void unlink_running(struct scheduler *scheduler, struct attempt *attempt)
 {
@@ -82,11 +114,14 @@ static void delivery_done(void *context, const struct delivery_outcome *outcome)
 	struct scheduler *scheduler = attempt->scheduler;
 
 	scheduler->busy--;
+	(attempt->remote ? &scheduler->remote : &scheduler->local)->busy--;
 	unlink_running(scheduler, attempt);
 	config_current_release(attempt->config);
 	for (size_t i = 0; i < outcome->bounce_count; i++)
 		scheduler_enqueue(scheduler, outcome->bounces[i], true);
-	if (outcome->remote_waiting)
+	if (outcome->remote_wanted)
+		enqueue_in(scheduler, attempt->id, false, true);
+	else if (outcome->remote_waiting)
 		log_info("%s waiting status=queued (no outbound delivery configured)", attempt->id);
 	else if (outcome->retry_at != 0)
 		defer(scheduler, attempt->id, outcome->retry_at);
@@ -94,25 +129,47 @@ static void delivery_done(void *context, const struct delivery_outcome *outcome)
 	start_deliveries(scheduler);
 }
 
+/* A local-lane attempt reached its remote phase: it may go on if the remote lane has room. */
+static bool may_go_remote(void *context)
+{
+	struct attempt *attempt = context;
+	struct scheduler *scheduler = attempt->scheduler;
+
+	if (attempt->remote)
+		return true;
+	if (scheduler->remote.busy >= scheduler->remote.slots)
+		return false;
+	scheduler->local.busy--;
+	scheduler->remote.busy++;
+	attempt->remote = true;
+	start_deliveries(scheduler); /* its local slot is free now */
+	return true;
+}
+
+static void start_one(struct scheduler *scheduler, struct lane *lane)
+{
+	struct queued_id *q = pop(lane);
+	struct attempt *attempt = xcalloc(1, sizeof *attempt);
+
+	attempt->scheduler = scheduler;
+	attempt->config = config_current_retain();
+	attempt->remote = lane == &scheduler->remote;
+	snprintf(attempt->id, sizeof attempt->id, "%s", q->id);
+	scheduler->busy++;
+	lane->busy++;
+	attempt->next = scheduler->running;
+	scheduler->running = attempt;
+	delivery_job_start(scheduler->services, attempt->config, attempt->id, !q->never_attempted, may_go_remote,
+	                   delivery_done, attempt);
+	free(q);
+}
+
 static void start_deliveries(struct scheduler *scheduler)
 {
-	while (!scheduler->stopped && scheduler->busy < SCHEDULER_CONCURRENCY && scheduler->ready_head) {
-		struct queued_id *q = scheduler->ready_head;
-		struct attempt *attempt = xcalloc(1, sizeof *attempt);
-
-		scheduler->ready_head = q->next;
-		if (scheduler->ready_head == NULL)
-			scheduler->ready_tail = NULL;
-		attempt->scheduler = scheduler;
-		attempt->config = config_current_retain();
-		snprintf(attempt->id, sizeof attempt->id, "%s", q->id);
-		scheduler->busy++;
-		attempt->next = scheduler->running;
-		scheduler->running = attempt;
-		delivery_job_start(scheduler->services, attempt->config, attempt->id, !q->never_attempted, delivery_done,
-		                   attempt);
-		free(q);
-	}
+	while (!scheduler->stopped && scheduler->local.head && scheduler->local.busy < scheduler->local.slots)
+		start_one(scheduler, &scheduler->local);
+	while (!scheduler->stopped && scheduler->remote.head && scheduler->remote.busy < scheduler->remote.slots)
+		start_one(scheduler, &scheduler->remote);
 }
 
 static void on_retry_timer(evutil_socket_t fd, short events, void *context)
@@ -139,6 +196,8 @@ struct scheduler *scheduler_create(const struct delivery_services *services)
 	struct scheduler *scheduler = xcalloc(1, sizeof *scheduler);
 
 	scheduler->services = services;
+	scheduler->local.slots = SCHEDULER_LOCAL_SLOTS;
+	scheduler->remote.slots = SCHEDULER_REMOTE_SLOTS;
 	scheduler->retry_timer = evtimer_new(services->base, on_retry_timer, scheduler);
 	return scheduler;
 }
@@ -156,24 +215,27 @@ void scheduler_free(struct scheduler *scheduler)
 {
 	if (scheduler == NULL)
 		return;
-	free_list(scheduler->ready_head);
+	free_list(scheduler->local.head);
+	free_list(scheduler->remote.head);
 	free_list(scheduler->deferred);
 	event_free(scheduler->retry_timer);
 	free(scheduler);
 }
 
-void scheduler_enqueue(struct scheduler *scheduler, const char *id, bool never_attempted)
+static void enqueue_in(struct scheduler *scheduler, const char *id, bool never_attempted, bool remote)
 {
 	struct queued_id *q = xcalloc(1, sizeof *q);
 
 	q->never_attempted = never_attempted;
+	q->remote = remote;
 	snprintf(q->id, sizeof q->id, "%s", id);
-	if (scheduler->ready_tail)
-		scheduler->ready_tail->next = q;
-	else
-		scheduler->ready_head = q;
-	scheduler->ready_tail = q;
+	push(remote ? &scheduler->remote : &scheduler->local, q);
 	start_deliveries(scheduler);
+}
+
+void scheduler_enqueue(struct scheduler *scheduler, const char *id, bool never_attempted)
+{
+	enqueue_in(scheduler, id, never_attempted, false);
 }
 
 /* Found at start-up: an earlier run may have delivered it before recording that. */
@@ -234,7 +296,8 @@ static void forget_in(struct queued_id **link, struct queued_id **tail, const ch
 
 void scheduler_forget(struct scheduler *scheduler, const char *id)
 {
-	forget_in(&scheduler->ready_head, &scheduler->ready_tail, id);
+	forget_in(&scheduler->local.head, &scheduler->local.tail, id);
+	forget_in(&scheduler->remote.head, &scheduler->remote.tail, id);
 	forget_in(&scheduler->deferred, NULL, id);
 	arm_retry_timer(scheduler);
 }

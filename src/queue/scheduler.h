@@ -11,9 +11,8 @@
 
 struct scheduler;
 
-#define SCHEDULER_CONCURRENCY 32 /* messages in delivery at once: enough that a few stalled remote
-                                  * servers (RFC 5321 allows 10 minutes per reply) cannot hold up
-                                  * local delivery; per-destination limits are still to come */
+#define SCHEDULER_LOCAL_SLOTS 16  /* attempts loading, delivering locally, storing */
+#define SCHEDULER_REMOTE_SLOTS 64 /* attempts talking to other servers (mostly waiting) */
 
 /* services must outlive the scheduler. */
 struct scheduler *scheduler_create(const struct delivery_services *services);

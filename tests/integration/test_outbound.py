@@ -380,10 +380,11 @@ def test_stalled_remote_servers_do_not_hold_up_local_delivery(make_ternd, dns_se
     dns_server.add("slow.test", "MX", "10 mx.slow.test.")
     dns_server.add("mx.slow.test", "A", receivers(staller))
     server = relay_server(make_ternd, dns_server)
-    for number in range(12):
+    for number in range(70):  # more than the remote lane's 64 slots
         send(server, "alice@example.test", [f"user{number}@slow.test"])
     started = time.time()
     send(server, "someone@remote.test", ["bob@example.test"], subject="local while remote stalls")
     assert server.messages("bob", wait_for=1, timeout=3), "local delivery waited for remote servers"
     assert time.time() - started < 3
-    assert wait_for(lambda: len(staller.messages) == 12, timeout=30)
+    assert wait_for(lambda: len(staller.messages) == 70, timeout=60)
+    assert wait_for(lambda: server.spooled() == [], timeout=10)
