@@ -21,7 +21,6 @@
 struct queued_id {
 	char id[SPOOL_ID_SIZE];
 	bool never_attempted;
-	bool remote; /* queued for the remote lane */
 	time_t due;
 	struct queued_id *next;
 };
@@ -227,7 +226,6 @@ static void enqueue_in(struct scheduler *scheduler, const char *id, bool never_a
 	struct queued_id *q = xcalloc(1, sizeof *q);
 
 	q->never_attempted = never_attempted;
-	q->remote = remote;
 	snprintf(q->id, sizeof q->id, "%s", id);
 	push(remote ? &scheduler->remote : &scheduler->local, q);
 	start_deliveries(scheduler);
