@@ -169,7 +169,8 @@ static int start_outbound(struct daemon_state *state, const struct config *confi
 	                                             .pool = state->pool,
 	                                             .spool = state->spool,
 	                                             .remote_port = 25,
-	                                             .port25 = port25_watch_create()};
+	                                             .port25 = port25_watch_create(),
+	                                             .limits = destination_limits_create()};
 	state->delivery.resolver = resolver_create(state->base, config->resolver,
 	                                           config->dnssec ? DNSSEC_ROOT_KEY : NULL, error, sizeof error);
 	if (state->delivery.resolver == NULL) {
@@ -248,6 +249,7 @@ static void cleanup(struct daemon_state *state)
 	resolver_free(state->delivery.resolver);
 	SSL_CTX_free(state->delivery.tls_client);
 	port25_watch_free(state->delivery.port25);
+	destination_limits_free(state->delivery.limits);
 	if (state->shutdown_poll)
 		event_free(state->shutdown_poll);
 	config_current_set(NULL);

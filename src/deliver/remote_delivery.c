@@ -36,6 +36,7 @@ struct domain_attempt {
 	const struct config_relay *smarthost; /* the relay this domain goes through, or NULL */
 	SSL_CTX *smarthost_tls; /* a context trusting the relay's own CA file, when it names one */
 	bool reached;         /* some server answered (port 25 works, for a direct attempt) */
+	bool holding_slot;    /* holds one of the destination's connection slots */
 	char relay[DNS_NAME_MAX + 64];
 	char last_error[1400];
 };
@@ -124,6 +125,11 @@ static void finish_domain(struct domain_attempt *attempt)
 {
 	struct remote_run *run = attempt->run;
 
+	if (attempt->holding_slot) {
+		attempt->holding_slot = false;
+		destination_limits_release(run->services->limits, attempt->domain);
+	}
+
 	if (--run->domains_left > 0)
 		return;
 	for (size_t i = 0; i < run->domain_count; i++) {
@@ -202,6 +208,15 @@ static void on_client_done(void *context, const struct client_result *result)
 	try_next_address(attempt);
 }
 
+/* A slot was freed and handed to this attempt. */
+static void resume_with_slot(void *context)
+{
+	struct domain_attempt *attempt = context;
+
+	attempt->holding_slot = true;
+	try_next_address(attempt);
+}
+
 static void try_next_address(struct domain_attempt *attempt)
 {
 	const struct route *route = attempt->route;
@@ -218,6 +233,10 @@ static void try_next_address(struct domain_attempt *attempt)
 		finish_domain(attempt);
 		return;
 	}
+	if (!attempt->holding_slot &&
+	    !destination_limits_acquire(attempt->run->services->limits, attempt->domain, resume_with_slot, attempt))
+		return; /* resume_with_slot comes back here once a connection to the domain ends */
+	attempt->holding_slot = true;
 	host = &route->hosts[attempt->host];
 	describe_relay(attempt, host, attempt->address);
 	attempt->request.address = host->addresses[attempt->address];

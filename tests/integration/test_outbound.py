@@ -388,3 +388,31 @@ def test_stalled_remote_servers_do_not_hold_up_local_delivery(make_ternd, dns_se
     assert time.time() - started < 3
     assert wait_for(lambda: len(staller.messages) == 70, timeout=60)
     assert wait_for(lambda: server.spooled() == [], timeout=10)
+
+
+class Counter(Receiver):
+    """Counts how many sessions are inside RCPT at the same moment."""
+
+    def __init__(self):
+        super().__init__()
+        self.inside = 0
+        self.most = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        import asyncio
+        self.inside += 1
+        self.most = max(self.most, self.inside)
+        await asyncio.sleep(1.5)
+        self.inside -= 1
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+def test_connections_per_destination_are_limited(make_ternd, dns_server, receivers):
+    counter = Counter()
+    dns_server.add("busy.test", "MX", "10 mx.busy.test.")
+    dns_server.add("mx.busy.test", "A", receivers(counter))
+    server = relay_server(make_ternd, dns_server)
+    for number in range(30):
+        send(server, "alice@example.test", [f"user{number}@busy.test"])
+    assert wait_for(lambda: len(counter.messages) == 30, timeout=40)
+    assert 10 <= counter.most <= 20, counter.most  # DESTINATION_CONNECTIONS_MAX
