@@ -25,6 +25,7 @@ start_ternd() {
 hostname mx.bench.test
 spool "spool"
 listen $tern_address smtp
+resolver 127.0.0.1:53
 max-connections-per-ip 1000
 domain bench.test {
     users "users"

@@ -21,6 +21,7 @@ cat > "$work/ternd.conf" <<CONF
 hostname mx.bench.test
 spool "spool"
 listen $address smtp
+resolver 127.0.0.1:53
 max-connections-per-ip 1000
 domain bench.test {
     users "users"
