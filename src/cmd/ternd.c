@@ -36,6 +36,7 @@ struct daemon_state {
 	struct delivery_services delivery;
 	struct server *server;
 	struct control *control;
+	struct identity_check *identity_check;
 	struct session_services services;
 	struct event *shutdown_poll;
 	bool stopping;
@@ -70,7 +71,7 @@ static void poll_shutdown(evutil_socket_t fd, short events, void *context)
 {
 	struct daemon_state *state = context;
 	bool idle = server_session_count(state->server) == 0 && workpool_pending(state->pool) == 0 &&
-	            scheduler_busy(state->scheduler) == 0 && resolver_pending(state->delivery.resolver) == 0;
+	            scheduler_busy(state->scheduler) == 0;
 
 	if (idle || time(NULL) >= state->stop_deadline) {
 		if (!idle)
@@ -177,8 +178,9 @@ static int start_outbound(struct daemon_state *state, const struct config *confi
 		log_error("resolver: %s", error);
 		return -1;
 	}
-	identity_check_start(state->delivery.resolver, config->hostname,
-	                     config->source_length ? (const struct sockaddr *)&config->source_address : NULL);
+	state->identity_check =
+	    identity_check_start(state->delivery.resolver, config->hostname,
+	                         config->source_length ? (const struct sockaddr *)&config->source_address : NULL);
 	state->delivery.tls_client = tls_client_context_create(NULL, error, sizeof error);
 	if (state->delivery.tls_client == NULL)
 		log_warning("outbound TLS unavailable: %s", error); /* deliveries go out in clear */
@@ -247,6 +249,7 @@ static void cleanup(struct daemon_state *state)
 	tls_server_free(state->services.tls);
 	auth_throttle_free(state->services.auth_throttle);
 	resolver_free(state->delivery.resolver);
+	identity_check_free(state->identity_check); /* after the resolver: no callback can come */
 	SSL_CTX_free(state->delivery.tls_client);
 	port25_watch_free(state->delivery.port25);
 	destination_limits_free(state->delivery.limits);

@@ -18,15 +18,10 @@ struct identity_check {
 	char address_text[INET6_ADDRSTRLEN];
 	int family; /* 0: no source address configured */
 	unsigned char address[16];
-	unsigned outstanding;
 	bool forward_ok;
 };
 
-static void done_one(struct identity_check *check)
-{
-	if (--check->outstanding == 0)
-		free(check);
-}
+void identity_check_free(struct identity_check *check) { free(check); }
 
 static void on_forward(void *context, const struct dns_answer *answer)
 {
@@ -40,7 +35,6 @@ static void on_forward(void *context, const struct dns_answer *answer)
 		check->forward_ok |= memcmp(answer->records[i].address, check->address, length) == 0;
 	if (answer->status == DNS_OK && check->family && !check->forward_ok)
 		log_warning("hostname %s does not resolve to the outbound address %s", check->hostname, check->address_text);
-	done_one(check);
 }
 
 static void on_reverse(void *context, const struct dns_answer *answer)
@@ -56,7 +50,6 @@ static void on_reverse(void *context, const struct dns_answer *answer)
 	else if (!matches)
 		log_warning("the PTR record of %s does not name %s: set it to %s (forward-confirmed reverse DNS)",
 		            check->address_text, check->hostname, check->hostname);
-	done_one(check);
 }
 
 /* The reverse-lookup name of an address (RFC 1035 §3.5, RFC 3596 §2.5). */
@@ -74,7 +67,8 @@ static void reverse_name(const struct identity_check *check, char *out, size_t s
 	snprintf(out + used, size - used, "ip6.arpa");
 }
 
-void identity_check_start(struct resolver *resolver, const char *hostname, const struct sockaddr *source)
+struct identity_check *identity_check_start(struct resolver *resolver, const char *hostname,
+                                            const struct sockaddr *source)
 {
 	struct identity_check *check = xcalloc(1, sizeof *check);
 	char reverse[128];
@@ -88,10 +82,10 @@ void identity_check_start(struct resolver *resolver, const char *hostname, const
 			memcpy(check->address, &((const struct sockaddr_in *)source)->sin_addr, 4);
 		inet_ntop(check->family, check->address, check->address_text, sizeof check->address_text);
 	}
-	check->outstanding = source ? 2 : 1;
 	resolver_query(resolver, hostname, check->family == AF_INET6 ? DNS_AAAA : DNS_A, on_forward, check);
 	if (source != NULL) {
 		reverse_name(check, reverse, sizeof reverse);
 		resolver_query(resolver, reverse, DNS_PTR, on_reverse, check);
 	}
+	return check;
 }

@@ -9,8 +9,14 @@
 
 #include "dns/resolver.h"
 
+struct identity_check;
+
 /* Starts the lookups; logs what it finds. hostname is copied. With source NULL (the kernel
  * picks the address per destination) only the hostname's own resolution is checked. */
-void identity_check_start(struct resolver *resolver, const char *hostname, const struct sockaddr *source);
+struct identity_check *identity_check_start(struct resolver *resolver, const char *hostname,
+                                            const struct sockaddr *source);
+/* Frees the check, answered or not: call after resolver_free (which drops unanswered queries
+ * without their callbacks), so shutdown never waits for these lookups. NULL is a no-op. */
+void identity_check_free(struct identity_check *check);
 
 #endif
