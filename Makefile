@@ -22,7 +22,7 @@ OUT := build/$(MODE)
 CFLAGS_ALL = $(BASE_CFLAGS) $(MODE_CFLAGS) $(CFLAGS)
 
 # The util modules that pure code may use (workpool.c needs libevent, so it is not one).
-UTIL_SOURCES := src/util/buffer.c src/util/xalloc.c src/util/log.c src/util/files.c
+UTIL_SOURCES := src/util/buffer.c src/util/xalloc.c src/util/log.c src/util/files.c src/util/address_key.c
 LIBRARY_SOURCES := $(filter-out src/cmd/%,$(wildcard src/*/*.c))
 objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 

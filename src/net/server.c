@@ -17,6 +17,7 @@
 
 #include "conf/config_current.h"
 #include "smtp/reply.h"
+#include "util/address_key.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -41,17 +42,6 @@ struct server {
 	struct connection *connections;
 	unsigned connection_count;
 };
-
-static void address_key(const struct sockaddr *peer, unsigned char key[16])
-{
-	memset(key, 0, 16); /* local-socket clients all share the key "::" */
-	if (peer->sa_family == AF_INET6) {
-		memcpy(key, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
-	} else if (peer->sa_family == AF_INET) {
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &((const struct sockaddr_in *)peer)->sin_addr, 4);
-	}
-}
 
 static unsigned connections_from(const struct server *server, const unsigned char key[16])
 {
@@ -99,7 +89,7 @@ static void on_accept(struct evconnlistener *socket, evutil_socket_t fd, struct 
 	unsigned char key[16];
 	char client[INET6_ADDRSTRLEN] = "?";
 
-	address_key(peer, key);
+	address_key_from(peer, key);
 	inet_ntop(AF_INET6, key, client, sizeof client);
 	if (server->connection_count >= config->max_connections) {
 		refuse(fd, REPLY_TOO_MANY_CONNECTIONS, config->hostname, client);

@@ -11,6 +11,7 @@
 #include "policy/password.h"
 #include "smtp/sasl.h"
 #include "smtp/session_internal.h"
+#include "util/address_key.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -41,25 +42,19 @@ void session_auth_free(struct session *session)
 
 static void address_key(const struct session *session, unsigned char key[16])
 {
-	const struct sockaddr *peer = (const struct sockaddr *)&session->peer;
-
-	memset(key, 0, 16);
-	if (peer->sa_family == AF_INET6) {
-		memcpy(key, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
-	} else if (peer->sa_family == AF_INET) {
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &((const struct sockaddr_in *)peer)->sin_addr, 4);
-	}
+	address_key_from((const struct sockaddr *)&session->peer, key);
 }
 
 static void verify_work(void *context)
 {
 	struct auth_job *job = context;
 
-	if (job->hash != NULL)
+	if (job->hash != NULL) {
 		job->verified = password_verify(job->hash, job->password);
-	else
-		job->verified = password_verify_unknown_user(job->password) && false; /* same cost, never ok */
+	} else {
+		password_verify_unknown_user(job->password); /* the same cost: timing tells nothing */
+		job->verified = false;
+	}
 	OPENSSL_cleanse(job->password, sizeof job->password);
 }
 
