@@ -65,19 +65,6 @@ static enum maildir_result deliver_one(const struct config *config, const struct
 	return result;
 }
 
-static void note_failure(struct envelope_recipient *recipient)
-{
-	char when[32], *text;
-	time_t now = time(NULL);
-	struct tm local;
-
-	localtime_r(&now, &local);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &local);
-	text = xasprintf("%s %s", when, recipient->last_error);
-	envelope_note_attempt(recipient, text);
-	free(text);
-}
-
 bool local_delivery_deliver(const struct config *config, struct envelope *envelope, struct slice message,
                             bool check_earlier_copy)
 {
@@ -97,7 +84,7 @@ bool local_delivery_deliver(const struct config *config, struct envelope *envelo
 		}
 		free(recipient->last_error);
 		recipient->last_error = xasprintf("4.2.0 maildir: %s", why);
-		note_failure(recipient);
+		envelope_note_attempt(recipient, time(NULL), recipient->last_error);
 	}
 	return changed;
 }

@@ -82,16 +82,10 @@ static void log_recipient(const struct domain_attempt *attempt, const struct env
 static void note_attempt(const struct domain_attempt *attempt, struct envelope_recipient *recipient,
                          const char *reply, const char *tls)
 {
-	char when[32], *text;
-	time_t now = time(NULL);
-	struct tm local;
-
-	localtime_r(&now, &local);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &local);
-	text = xasprintf("%s %s%s tls=%s%s: %s", when, attempt->relay[0] ? attempt->relay : "-",
+	char *text = xasprintf("%s%s tls=%s%s: %s", attempt->relay[0] ? attempt->relay : "-",
 	                 attempt->smarthost ? " (relay)" : "", tls && tls[0] ? tls : "none",
 	                 attempt->relay[0] ? " said" : "", reply);
-	envelope_note_attempt(recipient, text);
+	envelope_note_attempt(recipient, time(NULL), text);
 	free(text);
 }
 

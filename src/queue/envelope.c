@@ -422,10 +422,15 @@ void envelope_free(struct envelope *envelope)
 	memset(envelope, 0, sizeof *envelope);
 }
 
-void envelope_note_attempt(struct envelope_recipient *recipient, const char *text)
+void envelope_note_attempt(struct envelope_recipient *recipient, time_t when, const char *text)
 {
-	char *copy = xstrdup(text);
+	char stamp[32];
+	struct tm local;
+	char *copy;
 
+	localtime_r(&when, &local);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &local);
+	copy = xasprintf("%s %s", stamp, text);
 	for (char *p = copy; *p; p++)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';

@@ -63,9 +63,9 @@ enum envelope_result envelope_decode(struct slice text, struct envelope *envelop
 /* Adds a recipient (copies the strings). */
 void envelope_add_recipient(struct envelope *envelope, const char *address, const char *mailbox);
 
-/* Records one attempt for recipient (text copied; CR/LF replaced by spaces), forgetting the
- * oldest beyond ENVELOPE_HISTORY_MAX. */
-void envelope_note_attempt(struct envelope_recipient *recipient, const char *text);
+/* Records one attempt for recipient as "YYYY-MM-DDTHH:MM:SS text" (local time of when; text
+ * copied, CR/LF replaced by spaces), forgetting the oldest beyond ENVELOPE_HISTORY_MAX. */
+void envelope_note_attempt(struct envelope_recipient *recipient, time_t when, const char *text);
 
 /* Frees what the envelope owns and zeroes it. NULL is a no-op. */
 void envelope_free(struct envelope *envelope);

@@ -348,15 +348,15 @@ static void history_keeps_the_latest_attempts(void)
 	envelope_add_recipient(&envelope, "x@y", NULL);
 	for (int i = 0; i < ENVELOPE_HISTORY_MAX + 3; i++) {
 		snprintf(text, sizeof text, "try %d said: 451\r\nline", i);
-		envelope_note_attempt(&envelope.recipients[0], text);
+		envelope_note_attempt(&envelope.recipients[0], 0, text);
 	}
 	CHECK_INT(envelope.recipients[0].history_count, ENVELOPE_HISTORY_MAX);
-	CHECK_STR(envelope.recipients[0].history[0], "try 3 said: 451  line");
+	CHECK(strstr(envelope.recipients[0].history[0], " try 3 said: 451  line") != NULL);
 	buffer_init(&out, ENVELOPE_MAX_SIZE);
 	CHECK(envelope_encode(&envelope, &out));
 	CHECK_INT(envelope_decode(buffer_slice(&out), &decoded), ENVELOPE_OK);
 	CHECK_INT(decoded.recipients[0].history_count, ENVELOPE_HISTORY_MAX);
-	CHECK_STR(decoded.recipients[0].history[ENVELOPE_HISTORY_MAX - 1], "try 12 said: 451  line");
+	CHECK(strstr(decoded.recipients[0].history[ENVELOPE_HISTORY_MAX - 1], " try 12 said: 451  line") != NULL);
 	envelope_free(&envelope);
 	envelope_free(&decoded);
 	buffer_free(&out);
