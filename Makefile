@@ -53,7 +53,7 @@ unit_dkim_canon := src/mailauth/dkim_canon.c
 unit_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
-FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature
+FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
@@ -63,6 +63,8 @@ fuzz_address_list := src/mailauth/address_list.c src/smtp/address.c
 fuzz_sasl := src/smtp/sasl.c src/util/base64.c
 fuzz_client_replies := src/smtp/client_replies.c
 fuzz_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
+fuzz_rdata := src/dns/rdata.c
+fuzz_dkim_canon := src/mailauth/dkim_canon.c
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format
