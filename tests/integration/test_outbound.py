@@ -254,9 +254,9 @@ def relay_authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=(auth_data.login, auth_data.password) == (b"relay-user", b"relay secret"),
                       handled=False)
 
-
-@pytest.mark.parametrize("scheme,port", [("smtps", 465), ("smtp", 587)])
-def test_smarthost_with_auth_over_465_and_587(make_ternd, dns_server, tmp_path, scheme, port):
+def start_relay(make_ternd, dns_server, tmp_path, scheme, port, secret, extra=""):
+    """An aiosmtpd smarthost on relay.provider.test (TLS, AUTH relay-user / "relay secret") and a
+    ternd using it with the given credentials. Returns (server, receiver, relay address, controller)."""
     receiver = Receiver()
     host = peer_address()
     options = dict(authenticator=relay_authenticator, auth_require_tls=True)
@@ -268,11 +268,22 @@ def test_smarthost_with_auth_over_465_and_587(make_ternd, dns_server, tmp_path, 
     controller.start()
     try:
         dns_server.add("relay.provider.test", "A", host)
-        (tmp_path / "relay.secret").write_text("relay-user:relay secret\n")
+        (tmp_path / "relay.secret").write_text(secret)
         os.chmod(tmp_path / "relay.secret", 0o600)
         server = relay_server(make_ternd, dns_server,
                               f'relay {scheme}://relay.provider.test:{port} auth "{tmp_path / "relay.secret"}" '
-                              f'ca "{tmp_path / "relay.provider.test.crt"}"')
+                              f'ca "{tmp_path / "relay.provider.test.crt"}" {extra}')
+    except BaseException:
+        controller.stop()
+        raise
+    return server, receiver, host, controller
+
+
+@pytest.mark.parametrize("scheme,port", [("smtps", 465), ("smtp", 587)])
+def test_smarthost_with_auth_over_465_and_587(make_ternd, dns_server, tmp_path, scheme, port):
+    server, receiver, host, controller = start_relay(make_ternd, dns_server, tmp_path, scheme, port,
+                                                     "relay-user:relay secret\n")
+    try:
         send(server, "alice@example.test", ["friend@anywhere.test"])  # no DNS for anywhere.test: the relay decides
         assert wait_for(lambda: receiver.messages), server.log_text()[-3000:]
         assert receiver.messages[0][1] == ["friend@anywhere.test"]
@@ -283,18 +294,9 @@ def test_smarthost_with_auth_over_465_and_587(make_ternd, dns_server, tmp_path, 
 
 
 def test_smarthost_with_wrong_password_defers(make_ternd, dns_server, tmp_path):
-    receiver = Receiver()
-    host = peer_address()
-    controller = Controller(receiver, hostname=host, port=465, authenticator=relay_authenticator,
-                            auth_require_tls=False, ssl_context=tls_server_context(tmp_path, "relay.provider.test"))
-    controller.start()
+    server, receiver, host, controller = start_relay(make_ternd, dns_server, tmp_path, "smtps", 465,
+                                                     "relay-user:not it\n")
     try:
-        dns_server.add("relay.provider.test", "A", host)
-        (tmp_path / "relay.secret").write_text("relay-user:not it\n")
-        os.chmod(tmp_path / "relay.secret", 0o600)
-        server = relay_server(make_ternd, dns_server,
-                              f'relay smtps://relay.provider.test auth "{tmp_path / "relay.secret"}" '
-                              f'ca "{tmp_path / "relay.provider.test.crt"}"')
         send(server, "alice@example.test", ["friend@anywhere.test"])
         server.wait_log("status=deferred")
         assert receiver.messages == [] and len(server.spooled()) == 1
@@ -324,21 +326,13 @@ def test_startup_is_quiet_when_the_identity_is_right(make_ternd):
 
 
 def test_blocked_port_25_switches_to_the_fallback_relay(make_ternd, dns_server, tmp_path):
-    relay_receiver = Receiver()
-    relay_host = peer_address()
-    controller = Controller(relay_receiver, hostname=relay_host, port=465, authenticator=relay_authenticator,
-                            auth_require_tls=False, ssl_context=tls_server_context(tmp_path, "relay.provider.test"))
-    controller.start()
+    for name in ["one", "two", "three", "four"]:  # MX hosts where nothing answers on port 25
+        dns_server.add(f"{name}.test", "MX", f"10 mx.{name}.test.")
+        dns_server.add(f"mx.{name}.test", "A", peer_address())
+    server, relay_receiver, host, controller = start_relay(make_ternd, dns_server, tmp_path, "smtps", 465,
+                                                           "relay-user:relay secret\n",
+                                                           "fallback\nretry-interval 1s")
     try:
-        dns_server.add("relay.provider.test", "A", relay_host)
-        for name in ["one", "two", "three", "four"]:  # MX hosts where nothing answers on port 25
-            dns_server.add(f"{name}.test", "MX", f"10 mx.{name}.test.")
-            dns_server.add(f"mx.{name}.test", "A", peer_address())
-        (tmp_path / "relay.secret").write_text("relay-user:relay secret\n")
-        os.chmod(tmp_path / "relay.secret", 0o600)
-        server = relay_server(make_ternd, dns_server,
-                              f'retry-interval 1s\nrelay smtps://relay.provider.test auth "{tmp_path / "relay.secret"}" '
-                              f'ca "{tmp_path / "relay.provider.test.crt"}" fallback')
         send(server, "alice@example.test", ["a@one.test", "b@two.test", "c@three.test"])
         server.wait_log("outbound port 25 looks blocked")
         send(server, "alice@example.test", ["d@four.test"])
