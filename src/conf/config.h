@@ -22,6 +22,10 @@
  *   delay-warning DURATION       (tell the sender once when mail waits this long; default 0: off)
  *   resolver ADDRESS[:PORT]      (DNS server to ask; default: /etc/resolv.conf)
  *   dnssec on|off                (validate answers with the root key of package dns-root-data)
+ *   spf mark|reject              (inbound: always an Authentication-Results header; reject:
+ *                                 also refuse an SPF fail at MAIL FROM with 550 5.7.23)
+ *   dmarc mark|enforce           (enforce: honour p=reject with 550 5.7.1 and p=quarantine with
+ *                                 delivery to the Junk folder; default mark)
  *   source-address ADDRESS       (the local address outbound connections come from)
  *   relay smtps://HOST[:PORT]|smtp://HOST[:PORT] [auth FILE] [ca FILE] [for DOMAIN...|fallback]
  *                                (a smarthost: for all outbound mail, for those domains, or
@@ -131,6 +135,8 @@ struct config {
 	unsigned delay_warning;    /* seconds; 0: no delay warnings */
 	char *resolver;            /* "ADDRESS[:PORT]", or NULL for the system's */
 	bool dnssec;               /* validate with the root trust anchor */
+	bool spf_reject;           /* refuse SPF fail at MAIL FROM (else only mark) */
+	bool dmarc_enforce;        /* apply the sender domain's DMARC p= (else only mark) */
 	struct sockaddr_storage source_address; /* outbound source; ss_family 0: the kernel chooses */
 	socklen_t source_length;
 	struct config_relay *relays;

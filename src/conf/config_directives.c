@@ -95,6 +95,21 @@ static void handle_dnssec(struct config_parser *parser, const struct config_stat
 	parser->config->dnssec = strcmp(statement->words[1], "on") == 0;
 }
 
+/* Inbound checks always mark (Authentication-Results); these say whether they also refuse. */
+static void handle_spf(struct config_parser *parser, const struct config_statement *statement)
+{
+	if (strcmp(statement->words[1], "mark") != 0 && strcmp(statement->words[1], "reject") != 0)
+		config_report(parser, statement->line, "spf: expected mark or reject");
+	parser->config->spf_reject = strcmp(statement->words[1], "reject") == 0;
+}
+
+static void handle_dmarc(struct config_parser *parser, const struct config_statement *statement)
+{
+	if (strcmp(statement->words[1], "mark") != 0 && strcmp(statement->words[1], "enforce") != 0)
+		config_report(parser, statement->line, "dmarc: expected mark or enforce");
+	parser->config->dmarc_enforce = strcmp(statement->words[1], "enforce") == 0;
+}
+
 static void handle_source_address(struct config_parser *parser, const struct config_statement *statement)
 {
 	struct config *config = parser->config;
@@ -358,6 +373,9 @@ static const struct directive top_directives[] = {
 	{.name = "relay", .usage = "relay URL [auth FILE] [ca FILE] [for DOMAIN...]", .minimum = 1, .maximum = MANY,
 	 .handle = config_relay_handle},
 	{.name = "dnssec", .usage = "dnssec on|off", .minimum = 1, .maximum = 1, .once = true, .handle = handle_dnssec},
+	{.name = "spf", .usage = "spf mark|reject", .minimum = 1, .maximum = 1, .once = true, .handle = handle_spf},
+	{.name = "dmarc", .usage = "dmarc mark|enforce", .minimum = 1, .maximum = 1, .once = true,
+	 .handle = handle_dmarc},
 	{.name = "source-address", .usage = "source-address ADDRESS", .minimum = 1, .maximum = 1, .once = true,
 	 .handle = handle_source_address},
 	{.name = "resolver", .usage = "resolver ADDRESS[:PORT]", .minimum = 1, .maximum = 1, .once = true,

@@ -14,8 +14,10 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-/* Expands %u (user) and %d (domain) in the maildir template for mailbox "user@domain". */
-static char *maildir_path(const struct config_domain *domain, const char *user)
+/* Expands %u (user) and %d (domain) in the maildir template for mailbox "user@domain".
+ * Quarantined mail goes to the Junk folder inside it (the Maildir++ layout Dovecot and
+ * Courier read: a ".Junk" maildir in the top one). */
+static char *maildir_path(const struct config_domain *domain, const char *user, bool junk)
 {
 	struct buffer path;
 	char *result;
@@ -29,6 +31,8 @@ static char *maildir_path(const struct config_domain *domain, const char *user)
 			buffer_append(&path, p, 1);
 		}
 	}
+	if (junk)
+		buffer_append_string(&path, "/.Junk");
 	result = slice_to_string(buffer_slice(&path));
 	buffer_free(&path);
 	return result;
@@ -50,7 +54,7 @@ static enum maildir_result deliver_one(const struct config *config, const struct
 		return MAILDIR_FAILED;
 	}
 	user = xstrndup(recipient->mailbox, (size_t)(at - recipient->mailbox));
-	path = maildir_path(domain, user);
+	path = maildir_path(domain, user, envelope->quarantine);
 	snprintf(unique, sizeof unique, "%lld.Q%sR%zu.%s", (long long)envelope->created, envelope->id, index,
 	         config->hostname);
 	result = maildir_deliver(path, unique, envelope->sender, message, check_earlier_copy);

@@ -1,6 +1,6 @@
 /* envelope: encodes and decodes the text envelope of a spooled message. One `key: value`
  * line each, LF-terminated, in a fixed order (id, created, next-attempt, sender, smtputf8,
- * eightbit, client, held, warned, then per recipient a rcpt line, an optional rcpt-error line and up to
+ * eightbit, client, held, warned, quarantine, then per recipient a rcpt line, an optional rcpt-error line and up to
  * ENVELOPE_HISTORY_MAX rcpt-attempt lines), and a
  * final `end` line that marks the file complete. The decoder is strict: it accepts exactly
  * what the encoder writes, so encode(decode(t)) = t and decode(encode(e)) = e (a NULL
@@ -105,10 +105,10 @@ static bool encode_fields(const struct envelope *envelope, struct buffer *text)
 
 	ok = buffer_printf(text, "id: %s\ncreated: %lld\nnext-attempt: %lld\nsender: %s\n", envelope->id,
 	                   (long long)envelope->created, (long long)envelope->next_attempt, sender) &&
-	     buffer_printf(text, "smtputf8: %s\neightbit: %s\nclient: %s\nheld: %s\nwarned: %s\n",
+	     buffer_printf(text, "smtputf8: %s\neightbit: %s\nclient: %s\nheld: %s\nwarned: %s\nquarantine: %s\n",
 	                   envelope->smtputf8 ? "yes" : "no", envelope->eightbit ? "yes" : "no",
 	                   envelope->client ? envelope->client : "", envelope->held ? "yes" : "no",
-	                   envelope->warned ? "yes" : "no");
+	                   envelope->warned ? "yes" : "no", envelope->quarantine ? "yes" : "no");
 	for (size_t i = 0; ok && i < envelope->recipient_count; i++)
 		ok = encode_recipient(&envelope->recipients[i], text);
 	return ok && buffer_append_string(text, "end\n");
@@ -254,6 +254,11 @@ static bool parse_warned(struct slice value, struct envelope *envelope)
 	return parse_yes_no(value, &envelope->warned);
 }
 
+static bool parse_quarantine(struct slice value, struct envelope *envelope)
+{
+	return parse_yes_no(value, &envelope->quarantine);
+}
+
 static bool parse_client(struct slice value, struct envelope *envelope)
 {
 	envelope->client = slice_to_string(value);
@@ -274,6 +279,7 @@ static const struct {
 	{"client", parse_client},
 	{"held", parse_held},
 	{"warned", parse_warned},
+	{"quarantine", parse_quarantine},
 };
 
 static bool parse_state(struct slice token, enum recipient_state *state)

@@ -41,6 +41,7 @@ struct envelope {
 	char *client;        /* "address helo-name" of the sending client, informational; owned */
 	bool held;           /* an admin put it on hold (`tern queue hold`): not delivered until released */
 	bool warned;         /* the sender was told of the delay (delay-warning) */
+	bool quarantine;     /* failed DMARC under p=quarantine: local copies go to the Junk folder */
 	size_t recipient_count;
 	struct envelope_recipient *recipients; /* owned array */
 };

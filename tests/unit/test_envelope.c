@@ -16,7 +16,7 @@ static const char golden_text[] = "id: 0191A2B3C4D5E6F7\n"
                                   "eightbit: no\n"
                                   "client: 192.0.2.1 mail.example.org\n"
                                   "held: no\n"
-                                  "warned: no\n"
+                                  "warned: no\nquarantine: yes\n"
                                   "rcpt: pending 0 local:bob bob@example.net\n"
                                   "rcpt: delivered 1 remote carol@example.com\n"
                                   "rcpt: failed 3 remote \"dave smith\"@example.com\n"
@@ -32,6 +32,7 @@ static void make_golden(struct envelope *envelope)
 	envelope->next_attempt = 1700000300;
 	envelope->smtputf8 = true;
 	envelope->client = strdup("192.0.2.1 mail.example.org");
+	envelope->quarantine = true;
 	envelope_add_recipient(envelope, "bob@example.net", "bob");
 	envelope_add_recipient(envelope, "carol@example.com", NULL);
 	envelope->recipients[1].state = RECIPIENT_DELIVERED;
@@ -51,7 +52,8 @@ static bool same_envelope(const struct envelope *a, const struct envelope *b)
 {
 	if (!same_string(a->id, b->id) || !same_string(a->sender, b->sender) || !same_string(a->client, b->client) ||
 	    a->created != b->created || a->next_attempt != b->next_attempt || a->smtputf8 != b->smtputf8 ||
-	    a->eightbit != b->eightbit || a->recipient_count != b->recipient_count)
+	    a->eightbit != b->eightbit || a->held != b->held || a->warned != b->warned ||
+	    a->quarantine != b->quarantine || a->recipient_count != b->recipient_count)
 		return false;
 	for (size_t i = 0; i < a->recipient_count; i++) {
 		const struct envelope_recipient *x = &a->recipients[i], *y = &b->recipients[i];
@@ -101,7 +103,7 @@ static void test_rfc5321_4_5_5_null_sender_round_trip(void)
 	buffer_init(&out, ENVELOPE_MAX_SIZE);
 	CHECK(envelope_encode(&envelope, &out));
 	CHECK_STR(out.data, "id: NULLSENDER1\ncreated: 0\nnext-attempt: 0\nsender: <>\nsmtputf8: no\n"
-	                    "eightbit: yes\nclient: \nheld: no\nwarned: no\nrcpt: pending 0 local:root postmaster\nend\n");
+	                    "eightbit: yes\nclient: \nheld: no\nwarned: no\nquarantine: no\nrcpt: pending 0 local:root postmaster\nend\n");
 	CHECK_INT(envelope_decode(buffer_slice(&out), &decoded), ENVELOPE_OK);
 	CHECK(same_envelope(&envelope, &decoded));
 	CHECK_STR(decoded.sender, "");
@@ -225,10 +227,14 @@ struct decode_case {
 	enum envelope_result result;
 };
 
-#define HEAD "id: A1\ncreated: 1\nnext-attempt: 2\nsender: a@b\nsmtputf8: no\neightbit: no\nclient: c\nheld: no\nwarned: no\n"
+#define HEAD "id: A1\ncreated: 1\nnext-attempt: 2\nsender: a@b\nsmtputf8: no\neightbit: no\nclient: c\nheld: no\nwarned: no\nquarantine: no\n"
 
 static const struct decode_case decode_cases[] = {
 	{"minimal_ok", HEAD "end\n", 0, ENVELOPE_OK},
+	{"quarantine_yes_ok", "id: A1\ncreated: 1\nnext-attempt: 2\nsender: a@b\nsmtputf8: no\neightbit: no\nclient: c\n"
+	                      "held: no\nwarned: no\nquarantine: yes\nend\n", 0, ENVELOPE_OK},
+	{"quarantine_missing_syntax", "id: A1\ncreated: 1\nnext-attempt: 2\nsender: a@b\nsmtputf8: no\neightbit: no\n"
+	                              "client: c\nheld: no\nwarned: no\nend\n", 0, ENVELOPE_SYNTAX},
 	{"recipient_ok", HEAD "rcpt: pending 0 remote x@y\nend\n", 0, ENVELOPE_OK},
 	{"address_with_spaces_ok", HEAD "rcpt: pending 0 remote \"a b\"@y\nend\n", 0, ENVELOPE_OK},
 	{"empty_text_incomplete", "", 0, ENVELOPE_INCOMPLETE},
