@@ -5,10 +5,10 @@
  * commits are batched (batch_commit): one thread writes all their files, syncs them together,
  * renames, and runs one directory fsync. Directory fsyncs are also group-committed between
  * commits, updates and removes (sync_directory).
- * spool_scan is meant for startup, before commits begin: it deletes what looks like an
- * interrupted commit, which a commit in progress also looks like.
+ * The start-up scan is spool_scan.c's.
  * It does not schedule, lock messages against concurrent updates, or know about sessions. */
 #include "queue/spool.h"
+#include "queue/spool_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,31 +25,8 @@
 #include "util/files.h"
 #include "util/xalloc.h"
 
-#define SPOOL_ID_DIGITS 16          /* hex digits of microseconds since the epoch */
-#define SPOOL_FILE_NAME_SIZE (SPOOL_ID_SIZE + 8) /* id + ".env.tmp" + NUL */
-#define SPOOL_DIRECTORY_MODE 0700
 #define SPOOL_FILE_MODE 0600
-
-struct spool {
-	char *directory;
-	int directory_fd; /* opened once; every file operation is relative to it */
-
-	pthread_mutex_t id_lock;
-	uint64_t last_id; /* the last id handed out (microseconds); ids strictly increase */
-
-	pthread_mutex_t sync_lock;
-	pthread_cond_t sync_done;
-	uint64_t sync_requested; /* tickets handed out */
-	uint64_t sync_completed; /* every ticket <= this is covered by a finished fsync */
-	bool sync_running;
-	uint64_t sync_failed_low, sync_failed_high; /* tickets of failed fsyncs (0, 0: none) */
-	int sync_failed_errno;
-
-	pthread_mutex_t commit_lock;
-	pthread_cond_t commit_done;
-	struct commit_request *commit_queue; /* waiting for the next batch, newest first */
-	bool committing;                     /* a caller is running a batch */
-};
+#define SPOOL_DIRECTORY_MODE 0700
 
 /* One spool_commit waiting for a batch; lives on the committing caller's stack. */
 struct commit_request {
@@ -64,7 +41,7 @@ struct commit_request {
 };
 
 /* Queue ids name files, so they must be plain: [0-9A-Za-z], not empty, bounded. */
-static bool id_valid(const char *id)
+bool spool_id_valid(const char *id)
 {
 	size_t length = strlen(id);
 
@@ -77,7 +54,7 @@ static bool id_valid(const char *id)
 	return true;
 }
 
-static void file_name(char name[SPOOL_FILE_NAME_SIZE], const char *id, const char *suffix)
+void spool_file_name(char name[SPOOL_FILE_NAME_SIZE], const char *id, const char *suffix)
 {
 	snprintf(name, SPOOL_FILE_NAME_SIZE, "%s%s", id, suffix);
 }
@@ -123,7 +100,7 @@ const char *spool_directory(const struct spool *spool)
 }
 
 /* Records that an id (maybe from an earlier run) exists, so new ids sort after it. */
-static void note_existing_id(struct spool *spool, const char *id)
+void spool_note_existing_id(struct spool *spool, const char *id)
 {
 	char *end;
 	uint64_t value;
@@ -167,7 +144,7 @@ void spool_new_id(struct spool *spool, char id[SPOOL_ID_SIZE])
  * A failed fsync marks its tickets failed; sync_failed_low..high is the hull of all failed
  * ranges, which can only turn a success into a (harmless, retried) failure, never the
  * reverse. */
-static int sync_directory(struct spool *spool)
+int spool_sync_directory(struct spool *spool)
 {
 	uint64_t ticket, target;
 	int result, error;
@@ -210,7 +187,7 @@ static int sync_directory(struct spool *spool)
 static int encode(const struct envelope *envelope, struct buffer *text)
 {
 	buffer_init(text, ENVELOPE_MAX_SIZE);
-	if (!id_valid(envelope->id)) {
+	if (!spool_id_valid(envelope->id)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -228,8 +205,8 @@ static int install_envelope(struct spool *spool, const char *id, struct buffer *
 {
 	char temporary[SPOOL_FILE_NAME_SIZE], final[SPOOL_FILE_NAME_SIZE];
 
-	file_name(temporary, id, ".env.tmp");
-	file_name(final, id, ".env");
+	spool_file_name(temporary, id, ".env.tmp");
+	spool_file_name(final, id, ".env");
 	if (files_write_new(spool->directory_fd, temporary, SPOOL_FILE_MODE, buffer_slice(text)) != 0)
 		return -1;
 	if (renameat(spool->directory_fd, temporary, spool->directory_fd, final) != 0) {
@@ -266,14 +243,14 @@ static void request_fail(struct spool *spool, struct commit_request *request, in
 		close(request->envelope_fd);
 	request->message_fd = request->envelope_fd = -1;
 	if (request->renamed) {
-		file_name(name, request->envelope->id, ".env");
+		spool_file_name(name, request->envelope->id, ".env");
 		files_remove_quietly(spool->directory_fd, name);
 	} else if (request->created_temporary) {
-		file_name(name, request->envelope->id, ".env.tmp");
+		spool_file_name(name, request->envelope->id, ".env.tmp");
 		files_remove_quietly(spool->directory_fd, name);
 	}
 	if (request->created_message) {
-		file_name(name, request->envelope->id, ".msg");
+		spool_file_name(name, request->envelope->id, ".msg");
 		files_remove_quietly(spool->directory_fd, name);
 	}
 	request->result = -1;
@@ -285,14 +262,14 @@ static void request_write(struct spool *spool, struct commit_request *request)
 {
 	char name[SPOOL_FILE_NAME_SIZE];
 
-	file_name(name, request->envelope->id, ".msg");
+	spool_file_name(name, request->envelope->id, ".msg");
 	request->message_fd = files_write_new_unsynced(spool->directory_fd, name, SPOOL_FILE_MODE, request->message);
 	if (request->message_fd < 0) {
 		request_fail(spool, request, errno);
 		return;
 	}
 	request->created_message = true;
-	file_name(name, request->envelope->id, ".env.tmp");
+	spool_file_name(name, request->envelope->id, ".env.tmp");
 	request->envelope_fd =
 		files_write_new_unsynced(spool->directory_fd, name, SPOOL_FILE_MODE, buffer_slice(&request->text));
 	if (request->envelope_fd < 0) {
@@ -343,8 +320,8 @@ static void batch_commit(struct spool *spool, struct commit_request *batch)
 	for (request = batch; request != NULL; request = request->next) {
 		if (request->result != 0)
 			continue;
-		file_name(temporary, request->envelope->id, ".env.tmp");
-		file_name(final, request->envelope->id, ".env");
+		spool_file_name(temporary, request->envelope->id, ".env.tmp");
+		spool_file_name(final, request->envelope->id, ".env");
 		if (renameat(spool->directory_fd, temporary, spool->directory_fd, final) != 0) {
 			request_fail(spool, request, errno);
 			continue;
@@ -352,7 +329,7 @@ static void batch_commit(struct spool *spool, struct commit_request *batch)
 		request->renamed = true;
 		any = true;
 	}
-	if (any && sync_directory(spool) != 0) {
+	if (any && spool_sync_directory(spool) != 0) {
 		int error = errno;
 		for (request = batch; request != NULL; request = request->next)
 			request_fail(spool, request, error);
@@ -409,11 +386,11 @@ int spool_update(struct spool *spool, const struct envelope *envelope)
 
 	if (encode(envelope, &text) != 0)
 		return -1;
-	file_name(message_name, envelope->id, ".msg");
+	spool_file_name(message_name, envelope->id, ".msg");
 	/* Never create an envelope for a message that is gone. */
 	if (faccessat(spool->directory_fd, message_name, F_OK, 0) == 0 &&
 	    install_envelope(spool, envelope->id, &text) == 0)
-		result = sync_directory(spool);
+		result = spool_sync_directory(spool);
 	error = errno;
 	buffer_free(&text);
 	errno = error;
@@ -425,12 +402,12 @@ int spool_remove(struct spool *spool, const char *id)
 	char message_name[SPOOL_FILE_NAME_SIZE], envelope_name[SPOOL_FILE_NAME_SIZE];
 	int removed = 0;
 
-	if (!id_valid(id)) {
+	if (!spool_id_valid(id)) {
 		errno = EINVAL;
 		return -1;
 	}
-	file_name(message_name, id, ".msg");
-	file_name(envelope_name, id, ".env");
+	spool_file_name(message_name, id, ".msg");
+	spool_file_name(envelope_name, id, ".env");
 	/* A missing file is what an earlier, interrupted remove leaves: carry on. */
 	if (unlinkat(spool->directory_fd, envelope_name, 0) == 0)
 		removed++;
@@ -444,23 +421,23 @@ int spool_remove(struct spool *spool, const char *id)
 		errno = ENOENT;
 		return -1;
 	}
-	return sync_directory(spool);
+	return spool_sync_directory(spool);
 }
 
 int spool_read_message(struct spool *spool, const char *id, struct buffer *out)
 {
 	char name[SPOOL_FILE_NAME_SIZE];
 
-	if (!id_valid(id)) {
+	if (!spool_id_valid(id)) {
 		errno = EINVAL;
 		return -1;
 	}
-	file_name(name, id, ".msg");
+	spool_file_name(name, id, ".msg");
 	return files_read_all(spool->directory_fd, name, out);
 }
 
 /* Reads and decodes name; the result of decoding, or -1 with errno on a read error. */
-static int read_envelope_file(struct spool *spool, const char *name, struct envelope *envelope,
+int spool_read_envelope_file(struct spool *spool, const char *name, struct envelope *envelope,
                               enum envelope_result *result)
 {
 	struct buffer text;
@@ -485,12 +462,12 @@ int spool_read_envelope(struct spool *spool, const char *id, struct envelope *en
 	enum envelope_result result;
 
 	memset(envelope, 0, sizeof *envelope);
-	if (!id_valid(id)) {
+	if (!spool_id_valid(id)) {
 		errno = EINVAL;
 		return -1;
 	}
-	file_name(name, id, ".env");
-	if (read_envelope_file(spool, name, envelope, &result) != 0)
+	spool_file_name(name, id, ".env");
+	if (spool_read_envelope_file(spool, name, envelope, &result) != 0)
 		return -1;
 	if (result != ENVELOPE_OK) {
 		envelope_free(envelope);
@@ -498,174 +475,4 @@ int spool_read_envelope(struct spool *spool, const char *id, struct envelope *en
 		return -1;
 	}
 	return 0;
-}
-
-/* A growable array of ids. */
-struct id_list {
-	char **ids;
-	size_t count, capacity;
-};
-
-/* What scan saw: ids of envelopes and of message files (owned), and the complete ones
- * (borrowed from envelopes). */
-struct scan_lists {
-	struct spool *spool; /* the one being scanned */
-	struct id_list envelopes, messages, complete;
-	bool removed; /* a leftover was deleted: the directory needs an fsync */
-};
-
-static void list_add(struct id_list *list, char *id)
-{
-	if (list->count == list->capacity) {
-		list->capacity = list->capacity ? list->capacity * 2 : 64;
-		list->ids = xrealloc(list->ids, list->capacity * sizeof *list->ids);
-	}
-	list->ids[list->count++] = id;
-}
-
-static int compare_ids(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void list_sort(struct id_list *list)
-{
-	if (list->count > 0)
-		qsort(list->ids, list->count, sizeof *list->ids, compare_ids);
-}
-
-static bool list_contains(const struct id_list *list, const char *id)
-{
-	return list->count > 0 && bsearch(&id, list->ids, list->count, sizeof *list->ids, compare_ids) != NULL;
-}
-
-/* If name is "<id><suffix>" for a valid id, a copy of that id; else NULL. */
-static char *id_with_suffix(const char *name, const char *suffix)
-{
-	size_t length = strlen(name), suffix_length = strlen(suffix);
-	char *id;
-
-	if (length <= suffix_length || strcmp(name + length - suffix_length, suffix) != 0)
-		return NULL;
-	id = xstrndup(name, length - suffix_length);
-	if (!id_valid(id)) {
-		free(id);
-		return NULL;
-	}
-	return id;
-}
-
-/* Sorts one directory entry: removes temporaries, lists envelopes and messages. */
-static int scan_entry(const char *name, void *context)
-{
-	struct scan_lists *lists = context;
-	size_t length = strlen(name);
-	char *id;
-
-	if (name[0] == '.')
-		return 0;
-	if (length > 4 && strcmp(name + length - 4, ".tmp") == 0) {
-		if (unlinkat(lists->spool->directory_fd, name, 0) != 0 && errno != ENOENT)
-			return -1;
-		lists->removed = true;
-	} else if ((id = id_with_suffix(name, ".env")) != NULL) {
-		list_add(&lists->envelopes, id);
-	} else if ((id = id_with_suffix(name, ".msg")) != NULL) {
-		list_add(&lists->messages, id);
-	}
-	return 0;
-}
-
-/* Keeps complete envelopes that have a message; removes incomplete ones (their message
- * goes in remove_orphan_messages). A corrupt or oversized envelope is left, unlisted, for
- * a person to look at; so is an envelope whose message is missing. */
-static int filter_envelopes(struct spool *spool, struct scan_lists *lists)
-{
-	char name[SPOOL_FILE_NAME_SIZE];
-	struct envelope envelope;
-	enum envelope_result result;
-
-	for (size_t i = 0; i < lists->envelopes.count; i++) {
-		char *id = lists->envelopes.ids[i];
-
-		note_existing_id(spool, id);
-		file_name(name, id, ".env");
-		if (read_envelope_file(spool, name, &envelope, &result) != 0) {
-			if (errno == ENOENT || errno == EFBIG) /* gone, or too big: not ours to list */
-				continue;
-			return -1;
-		}
-		envelope_free(&envelope);
-		if (result == ENVELOPE_INCOMPLETE) {
-			if (unlinkat(spool->directory_fd, name, 0) != 0 && errno != ENOENT)
-				return -1;
-			lists->removed = true;
-		} else if (result == ENVELOPE_OK && list_contains(&lists->messages, id)) {
-			list_add(&lists->complete, id);
-		}
-	}
-	return 0;
-}
-
-/* Removes message files whose envelope is missing or was just removed as incomplete. */
-static int remove_orphan_messages(struct spool *spool, struct scan_lists *lists)
-{
-	char name[SPOOL_FILE_NAME_SIZE];
-
-	for (size_t i = 0; i < lists->messages.count; i++) {
-		const char *id = lists->messages.ids[i];
-
-		note_existing_id(spool, id);
-		if (list_contains(&lists->complete, id))
-			continue;
-		file_name(name, id, ".env");
-		if (faccessat(spool->directory_fd, name, F_OK, 0) == 0)
-			continue; /* a corrupt envelope: keep both for a person */
-		if (errno != ENOENT)
-			return -1;
-		file_name(name, id, ".msg");
-		if (unlinkat(spool->directory_fd, name, 0) != 0 && errno != ENOENT)
-			return -1;
-		lists->removed = true;
-	}
-	return 0;
-}
-
-static void free_lists(struct scan_lists *lists)
-{
-	for (size_t i = 0; i < lists->envelopes.count; i++)
-		free(lists->envelopes.ids[i]);
-	for (size_t i = 0; i < lists->messages.count; i++)
-		free(lists->messages.ids[i]);
-	free(lists->envelopes.ids);
-	free(lists->messages.ids);
-	free(lists->complete.ids);
-}
-
-int spool_scan(struct spool *spool, void (*found)(const char *id, void *context), void *context)
-{
-	struct scan_lists lists = {.spool = spool};
-	int result = -1, error;
-
-	if (files_list(spool->directory_fd, scan_entry, &lists) != 0)
-		goto done;
-	list_sort(&lists.envelopes);
-	list_sort(&lists.messages);
-	/* complete is built in envelope order, so it is sorted too. */
-	if (filter_envelopes(spool, &lists) != 0 || remove_orphan_messages(spool, &lists) != 0)
-		goto done;
-	if (lists.removed && sync_directory(spool) != 0)
-		goto done;
-	if (lists.complete.count > INT_MAX) {
-		errno = EOVERFLOW;
-		goto done;
-	}
-	for (size_t i = 0; i < lists.complete.count; i++)
-		found(lists.complete.ids[i], context);
-	result = (int)lists.complete.count;
-done:
-	error = errno;
-	free_lists(&lists);
-	errno = error;
-	return result;
 }

@@ -1,0 +1,49 @@
+/* spool_internal: what spool.c (commits, updates, reads) and spool_scan.c (the start-up
+ * scan) share. Not for other modules. */
+#ifndef TERN_SPOOL_INTERNAL_H
+#define TERN_SPOOL_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "queue/envelope.h"
+#include "queue/spool.h"
+
+#define SPOOL_ID_DIGITS 16          /* hex digits of microseconds since the epoch */
+#define SPOOL_FILE_NAME_SIZE (SPOOL_ID_SIZE + 8) /* id + ".env.tmp" + NUL */
+
+struct spool {
+	char *directory;
+	int directory_fd; /* opened once; every file operation is relative to it */
+
+	pthread_mutex_t id_lock;
+	uint64_t last_id; /* the last id handed out (microseconds); ids strictly increase */
+
+	pthread_mutex_t sync_lock;
+	pthread_cond_t sync_done;
+	uint64_t sync_requested; /* tickets handed out */
+	uint64_t sync_completed; /* every ticket <= this is covered by a finished fsync */
+	bool sync_running;
+	uint64_t sync_failed_low, sync_failed_high; /* tickets of failed fsyncs (0, 0: none) */
+	int sync_failed_errno;
+
+	pthread_mutex_t commit_lock;
+	pthread_cond_t commit_done;
+	struct commit_request *commit_queue; /* waiting for the next batch, newest first */
+	bool committing;                     /* a caller is running a batch */
+};
+
+/* Queue ids name files, so they must be plain: [0-9A-Za-z], not empty, bounded. */
+bool spool_id_valid(const char *id);
+/* name = id + suffix (".msg", ".env", ".env.tmp"). */
+void spool_file_name(char name[SPOOL_FILE_NAME_SIZE], const char *id, const char *suffix);
+/* Records that an id (maybe from an earlier run) exists, so new ids sort after it. */
+void spool_note_existing_id(struct spool *spool, const char *id);
+/* Reads and decodes the envelope file name; 0 with *result set, or -1 with errno on a read error. */
+int spool_read_envelope_file(struct spool *spool, const char *name, struct envelope *envelope,
+                             enum envelope_result *result);
+/* fsyncs the spool directory, group-committed with concurrent callers. 0, or -1 with errno. */
+int spool_sync_directory(struct spool *spool);
+
+#endif
