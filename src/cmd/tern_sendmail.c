@@ -21,8 +21,8 @@
 #include "cmd/tern_commands.h"
 #include "mailauth/address_list.h"
 #include "mailauth/header_fields.h"
+#include "mailauth/header_writer.h"
 #include "smtp/client_dialog.h"
-#include "util/base64.h"
 #include "util/buffer.h"
 #include "util/xalloc.h"
 
@@ -411,93 +411,25 @@ static int resolve_sender(struct submission *submission)
 	return good ? EX_OK : EX_DATAERR;
 }
 
-/* RFC 2047 encoded-words for a UTF-8 name: 45 octets give 60 of base64, so each word stays within
- * 75 characters (§2), and never splits a character (§5 (3)). */
-static void append_encoded_words(struct buffer *out, const char *name)
-{
-	size_t length = strlen(name), start = 0;
-
-	while (start < length) {
-		size_t take = length - start < 45 ? length - start : 45;
-		while (take > 1 && start + take < length && ((unsigned char)name[start + take] & 0xC0) == 0x80)
-			take--;
-		buffer_append_string(out, start ? " =?UTF-8?B?" : "=?UTF-8?B?");
-		base64_encode(slice_make(name + start, take), out);
-		buffer_append_string(out, "?=");
-		start += take;
-	}
-}
-
-/* display-name = phrase (RFC 5322 §3.4): atoms as they are, else one quoted-string (§3.2.4). */
-static void append_phrase(struct buffer *out, const char *name)
-{
-	static const char atext[] = "!#$%&'*+-/=?^_`{|}~ ";
-	bool plain = true;
-
-	for (const char *p = name; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c >= 0x80) {
-			append_encoded_words(out, name);
-			return;
-		}
-		plain &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr(atext, c);
-	}
-	if (plain) {
-		buffer_append_string(out, name);
-		return;
-	}
-	buffer_append_string(out, "\"");
-	for (const char *p = name; *p; p++)
-		buffer_printf(out, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p);
-	buffer_append_string(out, "\"");
-}
-
-/* From: the sender (or, for a null sender, the user), with the -F name (§3.6.2). */
+/* From: the sender (or, for a null sender, the user), with the -F name (RFC 5322 §3.6.2). */
 static void append_from(const struct submission *submission, struct buffer *out)
 {
 	const struct address *from = submission->sender.is_null ? &submission->author : &submission->sender;
-	const char *name = submission->options.full_name;
 	char address[ADDRESS_FORMAT_SIZE];
 
 	address_format(from, address, sizeof address);
-	buffer_append_string(out, "From: ");
-	if (name != NULL && *name != '\0') {
-		append_phrase(out, name);
-		buffer_printf(out, " <%s>\r\n", address);
-	} else {
-		buffer_printf(out, "%s\r\n", address);
-	}
+	header_writer_from(out, submission->options.full_name, address);
 }
 
-/* Date: date-time (§3.3), local time; C locale, so the names are English as required. */
-static void append_date(struct buffer *out)
-{
-	time_t now = time(NULL);
-	struct tm local;
-	char date[64];
-
-	localtime_r(&now, &local);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &local);
-	buffer_printf(out, "Date: %s\r\n", date);
-}
-
-/* Message-ID: <time.random@hostname> (§3.6.4): unique by its random part. */
+/* Message-ID: unique by a random part (getrandom, else a weaker mix of pid and clock). */
 static void append_message_id(const struct submission *submission, struct buffer *out)
 {
 	unsigned char random[12];
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm utc;
 
 	if (getrandom(random, sizeof random, 0) != (ssize_t)sizeof random)
 		for (size_t i = 0; i < sizeof random; i++)
 			random[i] = (unsigned char)((unsigned)getpid() * 31u + (unsigned)clock() + i * 131u);
-	gmtime_r(&now, &utc);
-	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &utc);
-	buffer_printf(out, "Message-ID: <%s.", stamp);
-	for (size_t i = 0; i < sizeof random; i++)
-		buffer_printf(out, "%02x", random[i]);
-	buffer_printf(out, "@%s>\r\n", submission->hostname);
+	header_writer_message_id(out, time(NULL), random, sizeof random, submission->hostname);
 }
 
 /* The message as it goes out: its fields but Bcc:, the missing ones, an empty line, the body. */
@@ -513,7 +445,7 @@ static void build_outgoing(struct submission *submission)
 	if (header_fields_find(fields, "From", 0) < 0)
 		append_from(submission, out);
 	if (header_fields_find(fields, "Date", 0) < 0)
-		append_date(out);
+		header_writer_date(out, time(NULL));
 	if (header_fields_find(fields, "Message-ID", 0) < 0)
 		append_message_id(submission, out);
 	buffer_append_string(out, "\r\n");
