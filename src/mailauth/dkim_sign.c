@@ -113,9 +113,8 @@ static const struct header_field *select_field(const struct header_fields *field
 	return NULL;
 }
 
-/* §3.7: the canonical chosen fields, in h= order. */
-static bool hash_input_headers(const struct header_fields *fields, const struct dkim_signature *signature,
-                               struct buffer *data)
+bool dkim_sign_header_input(const struct header_fields *fields, const struct dkim_signature *signature,
+                            struct buffer *data)
 {
 	for (size_t i = 0; i < signature->header_count; i++) {
 		const struct header_field *field = select_field(fields, signature, i);
@@ -246,7 +245,7 @@ static enum dkim_sign_result sign_parsed(struct slice message, const struct head
 		return DKIM_SIGN_CRYPTO_FAILED;
 	buffer_init(&data, fields->header_length + DKIM_SIGN_FIELD_MAX);
 	result = DKIM_SIGN_BAD_ARGUMENT;
-	if (!hash_input_headers(fields, signature, &data) || !hash_input_signature(signature, &data))
+	if (!dkim_sign_header_input(fields, signature, &data) || !hash_input_signature(signature, &data))
 		goto done;
 	result = DKIM_SIGN_CRYPTO_FAILED;
 	if (!sign_data(options->key, buffer_slice(&data), signature))
