@@ -15,12 +15,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REQUIRE(condition)                                                                                       \
-	do {                                                                                                     \
-		if (!(condition)) {                                                                              \
-			fprintf(stderr, "fuzz_dkim_key: property failed at line %d: %s\n", __LINE__, #condition); \
-			abort();                                                                                 \
-		}                                                                                                \
+#define REQUIRE(condition)                                                                                             \
+	do {                                                                                                           \
+		if (!(condition)) {                                                                                    \
+			fprintf(stderr, "fuzz_dkim_key: property failed at line %d: %s\n", __LINE__, #condition);      \
+			abort();                                                                                       \
+		}                                                                                                      \
 	} while (0)
 
 #define VERSION "v=DKIM1; "

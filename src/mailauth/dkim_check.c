@@ -24,13 +24,12 @@
 #include "util/base64.h"
 #include "util/xalloc.h"
 
-#define DATA_MAX (256u * 1024) /* octets of header hash input: more than any header section
-                                * header_fields accepts (HEADER_FIELDS_MAX lines of 998) needs
-                                * only when a field is named hundreds of times in h= */
-#define ED25519_KEY_OCTETS 32  /* RFC 8032 §5.1.5 */
+/* Octets of header hash input: the at most DKIM_SIGNATURE_HEADERS_MAX fields h= selects and the
+ * signature field. A sane cap, far above real mail; past it the signature is a permerror. */
+#define DATA_MAX           (256u * 1024)
+#define ED25519_KEY_OCTETS 32 /* RFC 8032 §5.1.5 */
 
-static void set_result(struct dkim_check *check, enum dkim_check_status status, const char *format,
-                       const char *detail)
+static void set_result(struct dkim_check *check, enum dkim_check_status status, const char *format, const char *detail)
 {
 	check->result.status = status;
 	snprintf(check->result.reason, sizeof check->result.reason, format, detail);
@@ -39,17 +38,17 @@ static void set_result(struct dkim_check *check, enum dkim_check_status status, 
 static const char *signature_error(enum dkim_signature_result result)
 {
 	static const char *const texts[] = {
-		[DKIM_SIGNATURE_OK] = "valid",
-		[DKIM_SIGNATURE_BAD_SYNTAX] = "signature syntax error",
-		[DKIM_SIGNATURE_DUPLICATE_TAG] = "signature has a duplicate tag",
-		[DKIM_SIGNATURE_MISSING_TAG] = "signature lacks a required tag",
-		[DKIM_SIGNATURE_BAD_VERSION] = "signature version is not 1",
-		[DKIM_SIGNATURE_BAD_ALGORITHM] = "signature algorithm not accepted (RFC 8301: not rsa-sha1)",
-		[DKIM_SIGNATURE_BAD_VALUE] = "signature tag value invalid",
-		[DKIM_SIGNATURE_FROM_NOT_SIGNED] = "signature does not cover From",
-		[DKIM_SIGNATURE_BAD_IDENTITY] = "signature i= is not within d=",
-		[DKIM_SIGNATURE_BAD_QUERY] = "signature q= names no known method",
-		[DKIM_SIGNATURE_BAD_TIMES] = "signature x= is not after t=",
+	    [DKIM_SIGNATURE_OK] = "valid",
+	    [DKIM_SIGNATURE_BAD_SYNTAX] = "signature syntax error",
+	    [DKIM_SIGNATURE_DUPLICATE_TAG] = "signature has a duplicate tag",
+	    [DKIM_SIGNATURE_MISSING_TAG] = "signature lacks a required tag",
+	    [DKIM_SIGNATURE_BAD_VERSION] = "signature version is not 1",
+	    [DKIM_SIGNATURE_BAD_ALGORITHM] = "signature algorithm not accepted (RFC 8301: not rsa-sha1)",
+	    [DKIM_SIGNATURE_BAD_VALUE] = "signature tag value invalid",
+	    [DKIM_SIGNATURE_FROM_NOT_SIGNED] = "signature does not cover From",
+	    [DKIM_SIGNATURE_BAD_IDENTITY] = "signature i= is not within d=",
+	    [DKIM_SIGNATURE_BAD_QUERY] = "signature q= names no known method",
+	    [DKIM_SIGNATURE_BAD_TIMES] = "signature x= is not after t=",
 	};
 	return texts[result];
 }
@@ -71,7 +70,8 @@ static void describe(struct dkim_check *check, const struct dkim_signature *sign
 	check->result.algorithm = dkim_signature_algorithm_name(signature->algorithm);
 	buffer_init(&b, base64_encoded_length(signature->signature_length) + 1);
 	base64_encode(slice_make((const char *)signature->signature, signature->signature_length), &b);
-	copy_slice(check->result.header_b, sizeof check->result.header_b, slice_sub(buffer_slice(&b), 0, DKIM_CHECK_HEADER_B));
+	copy_slice(check->result.header_b, sizeof check->result.header_b,
+	           slice_sub(buffer_slice(&b), 0, DKIM_CHECK_HEADER_B));
 	buffer_free(&b);
 	check->algorithm = signature->algorithm;
 	check->signature_length = signature->signature_length;
@@ -255,21 +255,16 @@ static EVP_PKEY *decode_key(struct dkim_check *check, const struct dkim_key *key
 static bool signature_verifies(struct dkim_check *check, EVP_PKEY *pkey)
 {
 	EVP_MD_CTX *context = EVP_MD_CTX_new();
-	const unsigned char *input = (const unsigned char *)check->data.data;
-	size_t input_length = check->data.length;
 	unsigned char digest[SHA256_DIGEST_LENGTH];
+	struct slice input = dkim_sign_algorithm_input(check->algorithm, buffer_slice(&check->data), digest);
 	bool ed25519 = check->algorithm == DKIM_SIGNATURE_ED25519_SHA256;
 	bool ok;
 
 	if (context == NULL)
 		return false;
-	if (ed25519) {
-		SHA256(input, input_length, digest);
-		input = digest;
-		input_length = sizeof digest;
-	}
 	ok = EVP_DigestVerifyInit(context, NULL, ed25519 ? NULL : EVP_sha256(), NULL, pkey) == 1 &&
-	     EVP_DigestVerify(context, check->signature, check->signature_length, input, input_length) == 1;
+	     EVP_DigestVerify(context, check->signature, check->signature_length, (const unsigned char *)input.data,
+	                      input.length) == 1;
 	EVP_MD_CTX_free(context);
 	return ok;
 }
@@ -309,17 +304,13 @@ void dkim_check_no_key(struct dkim_check *check, enum dkim_check_status status, 
 	set_result(check, status, "%s", reason);
 }
 
-void dkim_check_free(struct dkim_check *check)
-{
-	buffer_free(&check->data);
-}
+void dkim_check_free(struct dkim_check *check) { buffer_free(&check->data); }
 
 const char *dkim_check_status_name(enum dkim_check_status status)
 {
 	static const char *const names[] = {
-		[DKIM_CHECK_PASS] = "pass",           [DKIM_CHECK_FAIL] = "fail",
-		[DKIM_CHECK_NEUTRAL] = "neutral",     [DKIM_CHECK_POLICY] = "policy",
-		[DKIM_CHECK_TEMPERROR] = "temperror", [DKIM_CHECK_PERMERROR] = "permerror",
+	    [DKIM_CHECK_PASS] = "pass",     [DKIM_CHECK_FAIL] = "fail",           [DKIM_CHECK_NEUTRAL] = "neutral",
+	    [DKIM_CHECK_POLICY] = "policy", [DKIM_CHECK_TEMPERROR] = "temperror", [DKIM_CHECK_PERMERROR] = "permerror",
 	};
 	return names[status];
 }

@@ -16,11 +16,12 @@
 #include "util/buffer.h"
 
 #define DKIM_CHECK_RSA_BITS_MIN 1024 /* RFC 8301 §3.2: smaller keys MUST NOT be valid */
-#define DKIM_CHECK_CLOCK_SKEW   300  /* seconds allowed between the signer's clock and ours for
-                                      * t= and x= (RFC 6376 §3.5 leaves it to the verifier) */
-#define DKIM_CHECK_HEADER_B     12   /* characters of b= kept for header.b (RFC 6008 §4: 8 or
-                                      * more, to tell signatures apart) */
-#define DKIM_CHECK_IDENTITY_MAX 320  /* octets of i= kept: local-part 64, "@", domain 253 */
+/* Seconds allowed between the signer's clock and ours for t= and x= (RFC 6376 §3.5 leaves it
+ * to the verifier). */
+#define DKIM_CHECK_CLOCK_SKEW 300
+/* Characters of b= kept for header.b (RFC 6008 §4: 8 or more, to tell signatures apart). */
+#define DKIM_CHECK_HEADER_B     12
+#define DKIM_CHECK_IDENTITY_MAX 320 /* octets of i= kept: local-part 64, "@", domain 253 */
 #define DKIM_CHECK_REASON_MAX   160
 
 /* RFC 8601 §2.7.1, with RFC 6376 §6.1's failures mapped as follows:
@@ -44,13 +45,13 @@ enum dkim_check_status {
 /* What an Authentication-Results header needs of one signature (RFC 8601 §2.7.1, RFC 6008). */
 struct dkim_check_result {
 	enum dkim_check_status status;
-	char reason[DKIM_CHECK_REASON_MAX];               /* why, in words */
-	char domain[DKIM_SIGNATURE_DOMAIN_MAX + 1];       /* d=, "" when the field did not parse */
-	char selector[DKIM_SIGNATURE_DOMAIN_MAX + 1];     /* s=, likewise */
-	char identity[DKIM_CHECK_IDENTITY_MAX + 1];       /* i= as written (truncated), "" if absent */
-	const char *algorithm;                            /* a=, "" when the field did not parse */
-	char header_b[DKIM_CHECK_HEADER_B + 1];           /* the first characters of b=, or "" */
-	bool testing;                                     /* the key says t=y (RFC 6376 §3.6.1) */
+	char reason[DKIM_CHECK_REASON_MAX];           /* why, in words */
+	char domain[DKIM_SIGNATURE_DOMAIN_MAX + 1];   /* d=, "" when the field did not parse */
+	char selector[DKIM_SIGNATURE_DOMAIN_MAX + 1]; /* s=, likewise */
+	char identity[DKIM_CHECK_IDENTITY_MAX + 1];   /* i= as written (truncated), "" if absent */
+	const char *algorithm;                        /* a=, "" when the field did not parse */
+	char header_b[DKIM_CHECK_HEADER_B + 1];       /* the first characters of b=, or "" */
+	bool testing;                                 /* the key says t=y (RFC 6376 §3.6.1) */
 };
 
 /* One signature being checked. Fields other than result are private. */

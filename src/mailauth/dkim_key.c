@@ -187,9 +187,9 @@ enum dkim_key_result dkim_key_parse(struct slice record, struct dkim_key *key)
 	enum dkim_key_result result;
 
 	memset(key, 0, sizeof *key);
-	key->type = DKIM_KEY_RSA;        /* §3.6.1 k= default */
-	key->sha256_acceptable = true;   /* §3.6.1 h= default: all algorithms */
-	key->email_service = true;       /* §3.6.1 s= default: "*" */
+	key->type = DKIM_KEY_RSA;      /* §3.6.1 k= default */
+	key->sha256_acceptable = true; /* §3.6.1 h= default: all algorithms */
+	key->email_service = true;     /* §3.6.1 s= default: "*" */
 	if (record.length > DKIM_KEY_RECORD_MAX || !record_bytes_are_valid(record))
 		return DKIM_KEY_BAD_SYNTAX;
 	for (;;) {

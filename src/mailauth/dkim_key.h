@@ -12,8 +12,9 @@
 #include "util/buffer.h"
 
 #define DKIM_KEY_RECORD_MAX 4096 /* octets of record text: a sane cap, three times an RSA-8192 record */
-#define DKIM_KEY_PUBLIC_MAX 2048 /* octets of p=, decoded: an RSA-8192 SubjectPublicKeyInfo is 1062;
-                                  * RFC 8301 §3.2 asks verifiers for 4096 bits at most */
+/* Octets of p=, decoded: an RSA-8192 SubjectPublicKeyInfo is 1062; RFC 8301 §3.2 asks
+ * verifiers for 4096 bits at most. */
+#define DKIM_KEY_PUBLIC_MAX 2048
 
 enum dkim_key_result {
 	DKIM_KEY_OK,
@@ -31,15 +32,15 @@ enum dkim_key_type {
 };
 
 struct dkim_key {
-	enum dkim_key_type type;       /* k= */
-	bool sha256_acceptable;        /* h= absent, or lists sha256 (§3.6.1: default all) */
-	bool email_service;            /* s= absent, or lists "email" or "*" */
-	bool testing;                  /* t=y: the domain is testing DKIM */
-	bool strict_identity;          /* t=s: i='s domain must equal d= exactly */
-	bool revoked;                  /* p= empty: the key was revoked (§3.6.1) */
-	size_t public_key_length;      /* p=, decoded */
+	enum dkim_key_type type;  /* k= */
+	bool sha256_acceptable;   /* h= absent, or lists sha256 (§3.6.1: default all) */
+	bool email_service;       /* s= absent, or lists "email" or "*" */
+	bool testing;             /* t=y: the domain is testing DKIM */
+	bool strict_identity;     /* t=s: i='s domain must equal d= exactly */
+	bool revoked;             /* p= empty: the key was revoked (§3.6.1) */
+	size_t public_key_length; /* p=, decoded */
 	unsigned char public_key[DKIM_KEY_PUBLIC_MAX];
-	struct slice error_tag;        /* on failure: the tag at fault, if any (a view into the text) */
+	struct slice error_tag; /* on failure: the tag at fault, if any (a view into the text) */
 };
 
 /* Parses record, the TXT strings joined (§3.6.2.2). FWS (WSP, or CRLF followed by WSP) may

@@ -153,17 +153,14 @@ static bool sign_data(EVP_PKEY *key, struct slice data, struct dkim_signature *s
 	EVP_MD_CTX *context = EVP_MD_CTX_new();
 	bool ed25519 = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519;
 	unsigned char digest[SHA256_DIGEST_LENGTH];
-	const unsigned char *input = (const unsigned char *)data.data;
-	size_t input_length = data.length, length = 0;
+	enum dkim_signature_algorithm algorithm = ed25519 ? DKIM_SIGNATURE_ED25519_SHA256 : DKIM_SIGNATURE_RSA_SHA256;
+	struct slice signed_data = dkim_sign_algorithm_input(algorithm, data, digest);
+	const unsigned char *input = (const unsigned char *)signed_data.data;
+	size_t input_length = signed_data.length, length = 0;
 	bool ok = false;
 
 	if (context == NULL)
 		return false;
-	if (ed25519) {
-		SHA256(input, input_length, digest);
-		input = digest;
-		input_length = sizeof digest;
-	}
 	if (EVP_DigestSignInit(context, NULL, ed25519 ? NULL : EVP_sha256(), NULL, key) != 1 ||
 	    EVP_DigestSign(context, NULL, &length, input, input_length) != 1 || length > sizeof signature->signature)
 		goto done;
@@ -198,6 +195,15 @@ static void set_tags(struct dkim_signature *signature, const struct dkim_sign_op
 	signature->timestamp = options->timestamp >= 0 ? (uint64_t)options->timestamp : 0;
 	signature->has_expiration = signature->has_timestamp && options->expire_after > 0;
 	signature->expiration = signature->timestamp + options->expire_after;
+}
+
+struct slice dkim_sign_algorithm_input(enum dkim_signature_algorithm algorithm, struct slice data,
+                                       unsigned char digest[SHA256_DIGEST_LENGTH])
+{
+	if (algorithm != DKIM_SIGNATURE_ED25519_SHA256)
+		return data;
+	SHA256((const unsigned char *)data.data, data.length, digest);
+	return slice_make((const char *)digest, SHA256_DIGEST_LENGTH);
 }
 
 /* The field with an empty b=, canonicalized without its final CRLF, closes the data (§3.7). */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "mailauth/dkim_canon.h"
 #include "mailauth/dkim_signature.h"
@@ -60,5 +61,11 @@ enum dkim_sign_result dkim_sign(struct slice message, const struct dkim_sign_opt
  * it, so both select alike. Returns false, leaving data partly written, past its maximum. */
 bool dkim_sign_header_input(const struct header_fields *fields, const struct dkim_signature *signature,
                             struct buffer *data);
+
+/* What the key signs or verifies (§3.7): data itself for rsa-sha256 (the SHA-256 is the
+ * signature scheme's, §3.3.1), data's SHA-256 for ed25519-sha256 (RFC 8463 §3: PureEdDSA over
+ * the hash), written to digest. The view points into data or digest. */
+struct slice dkim_sign_algorithm_input(enum dkim_signature_algorithm algorithm, struct slice data,
+                                       unsigned char digest[SHA256_DIGEST_LENGTH]);
 
 #endif

@@ -62,7 +62,8 @@ static void on_key(void *context, const struct dns_answer *answer)
 	switch (answer->status) {
 	case DNS_OK:
 		if (answer->count == 1)
-			dkim_check_key(&slot->check, slice_make(answer->records[0].text, answer->records[0].text_length));
+			dkim_check_key(&slot->check,
+			               slice_make(answer->records[0].text, answer->records[0].text_length));
 		else
 			dkim_check_no_key(&slot->check, DKIM_CHECK_PERMERROR, "several key records");
 		break;
@@ -101,8 +102,7 @@ static void refuse(struct dkim_check *check)
 	dkim_check_no_key(check, DKIM_CHECK_PERMERROR, "the header section is malformed");
 }
 
-void dkim_verify_message(struct resolver *resolver, struct slice message, dkim_verify_callback done,
-                         void *context)
+void dkim_verify_message(struct resolver *resolver, struct slice message, dkim_verify_callback done, void *context)
 {
 	struct verification *verification = xcalloc(1, sizeof *verification);
 	struct header_fields *fields = xmalloc(sizeof *fields);

@@ -12,9 +12,10 @@
 #include "mailauth/dkim_check.h"
 #include "util/buffer.h"
 
-#define DKIM_VERIFY_SIGNATURES_MAX 8 /* signatures verified per message, from the top; the rest
-                                      * are ignored. RFC 6376 §6.1 lets verifiers cap them: each
-                                      * costs a DNS lookup and hashes of the message. */
+#define DKIM_VERIFY_SIGNATURES_MAX                                                                                     \
+	8 /* signatures verified per message, from the top; the rest                                                   \
+	   * are ignored. RFC 6376 §6.1 lets verifiers cap them: each                                                 \
+	   * costs a DNS lookup and hashes of the message. */
 
 /* Called once with the results, in the order the fields appear in the header (top first);
  * count is 0 for a message with no DKIM-Signature field (dkim=none). results are valid only
@@ -27,7 +28,6 @@ typedef void (*dkim_verify_callback)(void *context, const struct dkim_check_resu
  * the resolver is freed first: as with route_lookup there is no cancel, so free the resolver
  * only when no verification is in flight. A header section that does not frame gives its
  * signatures permerror. */
-void dkim_verify_message(struct resolver *resolver, struct slice message, dkim_verify_callback done,
-                         void *context);
+void dkim_verify_message(struct resolver *resolver, struct slice message, dkim_verify_callback done, void *context);
 
 #endif

@@ -209,11 +209,11 @@ static void test_rfc6376_6_1_2_key_does_not_fit(void)
 	struct {
 		const char *name, *extra, *reason;
 	} cases[] = {
-		{"h_sha1_only", "h=sha1; ", "key h= does not allow sha256"},
-		{"s_not_email", "s=other; ", "key s= is not for email"},
-		{"t_s_no_identity_ok", "t=s; ", NULL},
-		{"h_with_sha256", "h=sha1:sha256; s=email; ", NULL},
-		{"notes_ignored", "n=x; ", NULL},
+	    {"h_sha1_only", "h=sha1; ", "key h= does not allow sha256"},
+	    {"s_not_email", "s=other; ", "key s= is not for email"},
+	    {"t_s_no_identity_ok", "t=s; ", NULL},
+	    {"h_with_sha256", "h=sha1:sha256; s=email; ", NULL},
+	    {"notes_ignored", "n=x; ", NULL},
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -344,13 +344,16 @@ static void test_rfc6376_3_7_b_in_the_middle(void)
 	bh = strstr(reference, "bh=");
 	bh_end = strchr(bh, ';');
 	buffer_init(&field, 4096);
-	buffer_printf(&field, "DKIM-Signature: v=1; a=rsa-sha256; b=; c=simple/relaxed; d=example.com;\r\n"
-	                      "\ts=sel; h=From:Subject; %.*s", (int)(bh_end - bh), bh);
+	buffer_printf(&field,
+	              "DKIM-Signature: v=1; a=rsa-sha256; b=; c=simple/relaxed; d=example.com;\r\n"
+	              "\ts=sel; h=From:Subject; %.*s",
+	              (int)(bh_end - bh), bh);
 	buffer_init(&data, 65536);
 	header_fields_parse(slice_from_string(plain_message), fields);
-	dkim_signature_parse(slice_from_string("v=1; a=rsa-sha256; b=AAAA; bh=MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=;"
-	                                       " d=example.com; s=sel; h=From:Subject"),
-	                     parsed);
+	dkim_signature_parse(
+	    slice_from_string("v=1; a=rsa-sha256; b=AAAA; bh=MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=;"
+	                      " d=example.com; s=sel; h=From:Subject"),
+	    parsed);
 	parsed->header_canon = DKIM_CANON_SIMPLE;
 	CHECK(dkim_sign_header_input(fields, parsed, &data));
 	buffer_append_slice(&data, buffer_slice(&field));
@@ -359,8 +362,9 @@ static void test_rfc6376_3_7_b_in_the_middle(void)
 	buffer_init(&b64, 4096);
 	base64_encode(slice_make((const char *)signature, signature_length), &b64);
 	message = malloc(field.length + b64.length + sizeof plain_message + 16);
-	sprintf(message, "DKIM-Signature: v=1; a=rsa-sha256; b= %s ; c=simple/relaxed; d=example.com;\r\n"
-	                 "\ts=sel; h=From:Subject; %.*s\r\n%s",
+	sprintf(message,
+	        "DKIM-Signature: v=1; a=rsa-sha256; b= %s ; c=simple/relaxed; d=example.com;\r\n"
+	        "\ts=sel; h=From:Subject; %.*s\r\n%s",
 	        b64.data, (int)(bh_end - bh), bh, plain_message);
 	CHECK_INT(check_first(message, record).status, DKIM_CHECK_PASS);
 	memcpy(strstr(message, "h=From:Subject"), "h=From:subject", 14); /* simple: every byte counts */
@@ -379,16 +383,18 @@ static void test_rfc6376_3_7_b_in_the_middle(void)
 static void test_rfc6376_6_1_1_bad_fields_are_neutral(void)
 {
 	static const char *const fields[] = {
-		"DKIM-Signature: v=1; a=rsa-sha1; d=example.com; s=sel; h=From; bh=MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=;"
-		" b=AAAA\r\n",
-		"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel; h=To; bh=MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=;"
-		" b=AAAA\r\n",
-		"DKIM-Signature: garbage\r\n",
+	    "DKIM-Signature: v=1; a=rsa-sha1; d=example.com; s=sel; h=From; "
+	    "bh=MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=;"
+	    " b=AAAA\r\n",
+	    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel; h=To; "
+	    "bh=MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=;"
+	    " b=AAAA\r\n",
+	    "DKIM-Signature: garbage\r\n",
 	};
 	static const char *const reasons[] = {
-		"signature algorithm not accepted (RFC 8301: not rsa-sha1)",
-		"signature does not cover From",
-		"signature syntax error",
+	    "signature algorithm not accepted (RFC 8301: not rsa-sha1)",
+	    "signature does not cover From",
+	    "signature syntax error",
 	};
 
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {

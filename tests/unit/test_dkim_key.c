@@ -8,8 +8,8 @@
 #include "check.h"
 #include "mailauth/dkim_key.h"
 
-#define P_ED "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=" /* RFC 8463 A.2, 32 octets */
-#define P_SHORT "p=MTIz"                                      /* "123" */
+#define P_ED    "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=" /* RFC 8463 A.2, 32 octets */
+#define P_SHORT "p=MTIz"                                         /* "123" */
 
 struct key_case {
 	const char *name;
