@@ -56,7 +56,7 @@ unit_dkim_check := src/mailauth/dkim_check.c src/mailauth/dkim_key.c src/mailaut
 	src/mailauth/dkim_canon.c src/mailauth/dkim_sign.c src/mailauth/header_fields.c src/util/base64.c
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
-FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon dkim_key
+FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon dkim_key dkim_check
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
@@ -69,6 +69,7 @@ fuzz_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
 fuzz_rdata := src/dns/rdata.c
 fuzz_dkim_canon := src/mailauth/dkim_canon.c
 fuzz_dkim_key := src/mailauth/dkim_key.c src/util/base64.c
+fuzz_dkim_check := $(unit_dkim_check)
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format
