@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mailauth/dkim_key.h"
+#include "mailauth/dkim_tag_list.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,8 +35,8 @@ static void require_same(const struct dkim_key *a, const struct dkim_key *b)
 	        memcmp(a->public_key, b->public_key, a->public_key_length) == 0);
 }
 
-/* A second v= breaks a record; so does one tag more past the parser's cap of tags (32). */
-#define TAGS_NEAR_CAP 31
+/* A second v= breaks a record; so does one tag more past the cap of tags. */
+#define TAGS_NEAR_CAP (DKIM_TAG_LIST_TAGS_MAX - 1)
 
 static size_t count_byte(const char *text, size_t size, char byte)
 {

@@ -1,47 +1,19 @@
-/* dkim_key: the key record of RFC 6376 §3.6.1 (tag-list of §3.2: tag=value; FWS around; names
- * case-sensitive, no duplicates, unknown tags ignored), with k=ed25519 of RFC 8463 §4. Values
- * are case-sensitive (§3.2). Lists (h=, s=, t=) keep what we know and ignore other well-formed
- * words (§3.6.1: unrecognized ones MUST be ignored). Strict: the first fault is returned.
+/* dkim_key: the key record of RFC 6376 §3.6.1 (a tag-list of §3.2, walked by dkim_tag_list;
+ * unknown tags ignored here), with k=ed25519 of RFC 8463 §4. Values are case-sensitive (§3.2).
+ * Lists (h=, s=, t=) keep what we know and ignore other well-formed words (§3.6.1:
+ * unrecognized ones MUST be ignored). Strict: the first fault is returned.
  * Not here: n= decoding (notes for people), decoding the key material (dkim_check). */
 #include "mailauth/dkim_key.h"
 
 #include <string.h>
 
+#include "mailauth/dkim_tag_list.h"
 #include "util/base64.h"
 
-#define KEY_TAGS_MAX 32 /* tag-specs per record: a sane cap (7 are defined) */
-
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 static bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static bool is_number(char c) { return c >= '0' && c <= '9'; }
 
 static bool same(struct slice s, const char *text) { return slice_equal(s, slice_from_string(text)); }
-
-/* Printable ASCII, WSP, and CR only as the start of CRLF WSP (FWS, RFC 5322 §3.2.2). */
-static bool record_bytes_are_valid(struct slice record)
-{
-	for (size_t i = 0; i < record.length; i++) {
-		unsigned char c = (unsigned char)record.data[i];
-		bool folded = c == '\r' && i + 2 < record.length && record.data[i + 1] == '\n' &&
-		              (record.data[i + 2] == ' ' || record.data[i + 2] == '\t');
-		if (folded)
-			i++;
-		else if (c != ' ' && c != '\t' && (c < 0x21 || c > 0x7E))
-			return false;
-	}
-	return true;
-}
-
-static struct slice trimmed(struct slice s)
-{
-	size_t start = 0, end = s.length;
-
-	while (start < end && is_space(s.data[start]))
-		start++;
-	while (end > start && is_space(s.data[end - 1]))
-		end--;
-	return slice_sub(s, start, end - start);
-}
 
 /* §3.6.1 hyphenated-word = ALPHA [ *(ALPHA / DIGIT / "-") (ALPHA / DIGIT) ] */
 static bool is_hyphenated_word(struct slice word)
@@ -63,7 +35,7 @@ static bool scan_words(struct slice value, const char *const *wanted, bool *foun
 
 	for (;;) {
 		long colon = slice_find_byte(rest, ':');
-		struct slice word = trimmed(slice_sub(rest, 0, colon < 0 ? rest.length : (size_t)colon));
+		struct slice word = dkim_tag_list_trim(slice_sub(rest, 0, colon < 0 ? rest.length : (size_t)colon));
 		bool known = false;
 		for (size_t i = 0; i < count; i++)
 			if (same(word, wanted[i]))
@@ -85,7 +57,7 @@ static bool parse_public_key(struct slice value, struct dkim_key *key)
 	bool ok;
 
 	for (size_t i = 0; i < value.length; i++)
-		if (!is_space(value.data[i]))
+		if (!dkim_tag_list_is_fws(value.data[i]))
 			text[length++] = value.data[i];
 	key->revoked = length == 0;
 	if (key->revoked)
@@ -141,67 +113,46 @@ static enum dkim_key_result parse_tag(struct slice name, struct slice value, str
 	return ok ? DKIM_KEY_OK : DKIM_KEY_BAD_VALUE;
 }
 
-/* §3.2 tag-name = ALPHA *ALNUMPUNC */
-static bool is_tag_name(struct slice name)
-{
-	if (name.length == 0 || !is_letter(name.data[0]))
-		return false;
-	for (size_t i = 1; i < name.length; i++)
-		if (!is_letter(name.data[i]) && !is_number(name.data[i]) && name.data[i] != '_')
-			return false;
-	return true;
-}
-
+/* What the walk over the record has found. */
 struct key_walk {
-	struct slice names[KEY_TAGS_MAX];
+	struct dkim_key *key;
 	size_t count;
 	bool has_key;
+	enum dkim_key_result result;
 };
 
-static enum dkim_key_result parse_spec(struct slice spec, struct key_walk *walk, struct dkim_key *key)
+static bool take_tag(struct slice name, struct slice value, void *context)
 {
-	long equals = slice_find_byte(spec, '=');
-	struct slice name, value;
+	struct key_walk *walk = context;
+	bool first = walk->count++ == 0;
 
-	if (equals < 0)
-		return DKIM_KEY_BAD_SYNTAX;
-	name = trimmed(slice_sub(spec, 0, (size_t)equals));
-	value = trimmed(slice_skip(spec, (size_t)equals + 1));
-	key->error_tag = name;
-	if (!is_tag_name(name) || walk->count == KEY_TAGS_MAX)
-		return DKIM_KEY_BAD_SYNTAX;
-	for (size_t i = 0; i < walk->count; i++)
-		if (slice_equal(walk->names[i], name))
-			return DKIM_KEY_DUPLICATE_TAG; /* §3.2 */
-	if (same(name, "v") && (walk->count > 0 || !same(value, "DKIM1")))
-		return DKIM_KEY_BAD_VERSION; /* §3.6.1: "DKIM1", and the first tag */
-	walk->names[walk->count++] = name;
+	if (same(name, "v") && (!first || !same(value, "DKIM1")))
+		walk->result = DKIM_KEY_BAD_VERSION; /* §3.6.1: "DKIM1", and the first tag */
+	else
+		walk->result = parse_tag(name, value, walk->key);
 	walk->has_key = walk->has_key || same(name, "p");
-	return parse_tag(name, value, key);
+	return walk->result == DKIM_KEY_OK;
 }
 
 enum dkim_key_result dkim_key_parse(struct slice record, struct dkim_key *key)
 {
-	struct key_walk walk = {.count = 0, .has_key = false};
-	struct slice rest = record;
-	enum dkim_key_result result;
+	struct key_walk walk = {.key = key, .count = 0, .has_key = false, .result = DKIM_KEY_OK};
 
 	memset(key, 0, sizeof *key);
 	key->type = DKIM_KEY_RSA;      /* §3.6.1 k= default */
 	key->sha256_acceptable = true; /* §3.6.1 h= default: all algorithms */
 	key->email_service = true;     /* §3.6.1 s= default: "*" */
-	if (record.length > DKIM_KEY_RECORD_MAX || !record_bytes_are_valid(record))
+	if (record.length > DKIM_KEY_RECORD_MAX)
 		return DKIM_KEY_BAD_SYNTAX;
-	for (;;) {
-		long semicolon = slice_find_byte(rest, ';');
-		struct slice spec = slice_sub(rest, 0, semicolon < 0 ? rest.length : (size_t)semicolon);
-		/* §3.2 tag-list: tag-spec *(";" tag-spec) [";"]: only a last spec may be empty */
-		bool last_and_empty = semicolon < 0 && trimmed(spec).length == 0;
-		if (!last_and_empty && (result = parse_spec(spec, &walk, key)) != DKIM_KEY_OK)
-			return result;
-		if (semicolon < 0)
-			break;
-		rest = slice_skip(rest, (size_t)semicolon + 1);
+	switch (dkim_tag_list_parse(record, take_tag, &walk, &key->error_tag)) {
+	case DKIM_TAG_LIST_OK:
+		break;
+	case DKIM_TAG_LIST_BAD_SYNTAX:
+		return DKIM_KEY_BAD_SYNTAX;
+	case DKIM_TAG_LIST_DUPLICATE:
+		return DKIM_KEY_DUPLICATE_TAG; /* §3.2 */
+	case DKIM_TAG_LIST_REFUSED:
+		return walk.result;
 	}
 	key->error_tag = slice_make("p", 1);
 	if (!walk.has_key)
