@@ -28,6 +28,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
 # so the link line proves the module depends on nothing else.
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dkim_key dkim_check dkim_tag_list
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -55,6 +56,14 @@ unit_header_writer := src/mailauth/header_writer.c src/util/base64.c
 UNIT_TESTS := $(sort $(patsubst unit_%,%,$(filter unit_%,$(.VARIABLES))))
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
+unit_dkim_signature := src/mailauth/dkim_signature.c src/mailauth/dkim_tag_list.c src/util/base64.c
+unit_dkim_tag_list := src/mailauth/dkim_tag_list.c
+unit_dkim_key := src/mailauth/dkim_key.c src/mailauth/dkim_tag_list.c src/util/base64.c
+unit_dkim_check := src/mailauth/dkim_check.c src/mailauth/dkim_key.c src/mailauth/dkim_signature.c \
+	src/mailauth/dkim_tag_list.c src/mailauth/dkim_canon.c src/mailauth/dkim_sign.c src/mailauth/header_fields.c src/util/base64.c
+
+# Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
+FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon dkim_key dkim_check dkim_tag_list
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
@@ -63,10 +72,13 @@ fuzz_header_fields := src/mailauth/header_fields.c
 fuzz_address_list := src/mailauth/address_list.c src/smtp/address.c
 fuzz_sasl := src/smtp/sasl.c src/util/base64.c
 fuzz_client_replies := src/smtp/client_replies.c
-fuzz_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
+fuzz_dkim_signature := src/mailauth/dkim_signature.c src/mailauth/dkim_tag_list.c src/util/base64.c
 fuzz_rdata := src/dns/rdata.c
 fuzz_dkim_canon := src/mailauth/dkim_canon.c
 FUZZERS := $(sort $(patsubst fuzz_%,%,$(filter fuzz_%,$(.VARIABLES))))
+fuzz_dkim_key := src/mailauth/dkim_key.c src/mailauth/dkim_tag_list.c src/util/base64.c
+fuzz_dkim_check := $(unit_dkim_check)
+fuzz_dkim_tag_list := src/mailauth/dkim_tag_list.c
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format

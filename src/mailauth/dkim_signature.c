@@ -1,5 +1,5 @@
-/* dkim_signature: the DKIM-Signature tag-list, RFC 6376 §3.2 (tag=value; FWS; case-sensitive
- * names; no duplicates; unknown tags ignored) and §3.5 (each tag's grammar, required tags,
+/* dkim_signature: the DKIM-Signature tag-list, RFC 6376 §3.2 (the grammar walked by
+ * dkim_tag_list; unknown tags ignored here) and §3.5 (each tag's grammar, required tags,
  * i= within d=, q=dns/txt, x= after t=), algorithms per RFC 8301 §3.1 and RFC 8463 §3. Strict:
  * the first fault is returned, nothing is repaired. Formatting writes tags in a fixed order and
  * folds at FWS (§3.5 allows FWS inside h=, b= and bh=) to RFC 5322 §2.1.1's 78 characters.
@@ -9,50 +9,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mailauth/dkim_tag_list.h"
 #include "util/base64.h"
 
-#define TAGS_MAX 64 /* tag-specs per field: a sane cap (14 are defined) */
 #define TAB_COLUMNS 8 /* a folding TAB counted as the widest a reader may show it */
 
 enum known_tag { TAG_V, TAG_A, TAG_B, TAG_BH, TAG_C, TAG_D, TAG_H, TAG_I, TAG_L, TAG_Q, TAG_S, TAG_T, TAG_X, TAG_COUNT };
 
 static const char *const tag_names[TAG_COUNT] = {"v", "a", "b", "bh", "c", "d", "h", "i", "l", "q", "s", "t", "x"};
 
-static bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-static bool is_fws_byte(char c) { return is_wsp(c) || c == '\r' || c == '\n'; }
-
-/* Bytes allowed anywhere in the value: VALCHAR, ";", "=", WSP, and CRLF only before WSP
- * (FWS, RFC 5322 §3.2.2). Anything else, 8-bit included, is not a tag-list. */
-static bool bytes_are_valid(struct slice value)
-{
-	for (size_t i = 0; i < value.length; i++) {
-		unsigned char c = (unsigned char)value.data[i];
-		if (c == '\r') {
-			if (i + 2 >= value.length || value.data[i + 1] != '\n' || !is_wsp(value.data[i + 2]))
-				return false;
-			i++;
-		} else if (!is_wsp((char)c) && (c < 0x21 || c > 0x7E)) {
-			return false;
-		}
-	}
-	return true;
-}
-
-static struct slice trim_fws(struct slice s)
-{
-	while (s.length > 0 && is_fws_byte(s.data[0]))
-		s = slice_skip(s, 1);
-	while (s.length > 0 && is_fws_byte(s.data[s.length - 1]))
-		s.length--;
-	return s;
-}
 
 static bool has_fws(struct slice s)
 {
 	for (size_t i = 0; i < s.length; i++)
-		if (is_fws_byte(s.data[i]))
+		if (dkim_tag_list_is_fws(s.data[i]))
 			return true;
 	return false;
 }
@@ -136,7 +108,7 @@ static bool parse_base64(struct slice value, unsigned char *bytes, size_t maximu
 	bool ok;
 
 	for (size_t i = 0; i < value.length; i++)
-		if (!is_fws_byte(value.data[i]))
+		if (!dkim_tag_list_is_fws(value.data[i]))
 			text[text_length++] = value.data[i];
 	buffer_init(&decoded, maximum);
 	ok = text_length > 0 && base64_decode(slice_make(text, text_length), &decoded);
@@ -155,7 +127,7 @@ static bool split_colons(struct slice value, bool (*item)(struct slice, void *),
 	for (;;) {
 		long colon = slice_find_byte(value, ':');
 		size_t length = colon < 0 ? value.length : (size_t)colon;
-		struct slice element = trim_fws(slice_sub(value, 0, length));
+		struct slice element = dkim_tag_list_trim(slice_sub(value, 0, length));
 		if (element.length == 0 || has_fws(element) || !item(element, context))
 			return false;
 		if (colon < 0)
@@ -281,46 +253,23 @@ static int known_tag_index(struct slice name)
 	return -1;
 }
 
-/* §3.2 tag-name = ALPHA *ALNUMPUNC */
-static bool tag_name_is_valid(struct slice name)
-{
-	if (name.length == 0 || !is_alpha(name.data[0]))
-		return false;
-	for (size_t i = 1; i < name.length; i++)
-		if (!is_alpha(name.data[i]) && !is_digit(name.data[i]) && name.data[i] != '_')
-			return false;
-	return true;
-}
-
-/* Splits the tag-specs; names[] collects every tag name to catch duplicates (§3.2). */
+/* What the walk over the tag-list has found. */
 struct tag_walk {
-	struct slice names[TAGS_MAX];
-	size_t count;
+	struct dkim_signature *signature;
 	unsigned seen; /* bit per known_tag */
+	enum dkim_signature_result result;
 };
 
-static enum dkim_signature_result parse_spec(struct slice spec, struct tag_walk *walk,
-                                             struct dkim_signature *signature)
+static bool take_tag(struct slice name, struct slice value, void *context)
 {
-	long equals = slice_find_byte(spec, '=');
-	struct slice name, value;
-	int known;
+	struct tag_walk *walk = context;
+	int known = known_tag_index(name);
 
-	if (equals < 0)
-		return DKIM_SIGNATURE_BAD_SYNTAX;
-	name = trim_fws(slice_sub(spec, 0, (size_t)equals));
-	value = trim_fws(slice_skip(spec, (size_t)equals + 1));
-	signature->error_tag = name;
-	if (!tag_name_is_valid(name) || walk->count == TAGS_MAX)
-		return DKIM_SIGNATURE_BAD_SYNTAX;
-	for (size_t i = 0; i < walk->count; i++)
-		if (slice_equal(walk->names[i], name))
-			return DKIM_SIGNATURE_DUPLICATE_TAG; /* §3.2 */
-	walk->names[walk->count++] = name;
-	if ((known = known_tag_index(name)) < 0)
-		return DKIM_SIGNATURE_OK; /* §3.2: unrecognized tags MUST be ignored */
+	if (known < 0)
+		return true; /* §3.2: unrecognized tags MUST be ignored */
 	walk->seen |= 1u << known;
-	return parse_value((enum known_tag)known, value, signature);
+	walk->result = parse_value((enum known_tag)known, value, walk->signature);
+	return walk->result == DKIM_SIGNATURE_OK;
 }
 
 static bool has_from(const struct dkim_signature *signature)
@@ -363,24 +312,21 @@ static enum dkim_signature_result check_whole(const struct tag_walk *walk, struc
 
 enum dkim_signature_result dkim_signature_parse(struct slice value, struct dkim_signature *signature)
 {
-	struct tag_walk walk = {.count = 0, .seen = 0};
-	enum dkim_signature_result result;
+	struct tag_walk walk = {.signature = signature, .seen = 0, .result = DKIM_SIGNATURE_OK};
 
 	memset(signature, 0, sizeof *signature);
 	signature->header_canon = signature->body_canon = DKIM_CANON_SIMPLE; /* §3.5 c= default */
-	if (value.length > DKIM_SIGNATURE_VALUE_MAX || !bytes_are_valid(value))
+	if (value.length > DKIM_SIGNATURE_VALUE_MAX)
 		return DKIM_SIGNATURE_BAD_SYNTAX;
-	for (;;) {
-		long semicolon = slice_find_byte(value, ';');
-		size_t length = semicolon < 0 ? value.length : (size_t)semicolon;
-		struct slice spec = slice_sub(value, 0, length);
-		/* §3.2: tag-spec *(";" tag-spec) [";"]: only the last may be empty */
-		if (semicolon >= 0 || trim_fws(spec).length > 0)
-			if ((result = parse_spec(spec, &walk, signature)) != DKIM_SIGNATURE_OK)
-				return result;
-		if (semicolon < 0)
-			break;
-		value = slice_skip(value, length + 1);
+	switch (dkim_tag_list_parse(value, take_tag, &walk, &signature->error_tag)) {
+	case DKIM_TAG_LIST_OK:
+		break;
+	case DKIM_TAG_LIST_BAD_SYNTAX:
+		return DKIM_SIGNATURE_BAD_SYNTAX;
+	case DKIM_TAG_LIST_DUPLICATE:
+		return DKIM_SIGNATURE_DUPLICATE_TAG; /* §3.2 */
+	case DKIM_TAG_LIST_REFUSED:
+		return walk.result;
 	}
 	return check_whole(&walk, signature);
 }
