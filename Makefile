@@ -4,7 +4,7 @@
 CC ?= gcc
 PYTHON := /usr/bin/python3
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-PACKAGES := libevent libevent_pthreads libevent_openssl openssl libunbound
+PACKAGES := libevent libevent_pthreads libevent_openssl openssl libunbound libpsl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PACKAGES) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PACKAGES) 2>/dev/null) -lcrypt -lpthread
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc -MMD -MP $(WARNINGS) $(PKG_CFLAGS)
@@ -28,7 +28,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
 # so the link line proves the module depends on nothing else.
-UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dmarc_record
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dmarc_record org_domain
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -52,6 +52,7 @@ unit_bounce := src/deliver/bounce.c src/mailauth/header_fields.c
 unit_dkim_canon := src/mailauth/dkim_canon.c
 unit_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
 unit_dmarc_record := src/mailauth/dmarc_record.c
+unit_org_domain := src/mailauth/org_domain.c
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
 FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon dmarc_record
