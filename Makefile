@@ -118,6 +118,14 @@ $(OUT)/tests/resolver_driver: $(call objects,tests/drivers/resolver_driver.c src
 	@mkdir -p $(dir $@)
 	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# One DMARC check (discovery over the resolver, then the verdict) of a message on stdin.
+DMARC_DRIVER_SOURCES := tests/drivers/dmarc_driver.c src/mailauth/dmarc.c src/mailauth/dmarc_policy.c \
+	src/mailauth/dmarc_record.c src/mailauth/dmarc_from.c src/mailauth/org_domain.c src/mailauth/header_fields.c \
+	src/mailauth/address_list.c src/smtp/address.c src/dns/resolver.c src/dns/rdata.c $(UTIL_SOURCES)
+$(OUT)/tests/dmarc_driver: $(call objects,$(DMARC_DRIVER_SOURCES))
+	@mkdir -p $(dir $@)
+	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 run: all
 	@mkdir -p var
 	@scripts/dev-certificate var/tls
@@ -132,7 +140,7 @@ unit: $(foreach t,$(UNIT_TESTS),$(OUT)/tests/test_$(t))
 fuzz-replay: $(foreach f,$(FUZZERS),$(OUT)/fuzz/replay_$(f))
 	@set -e; for f in $(FUZZERS); do $(OUT)/fuzz/replay_$$f fuzz/corpus/$$f; done
 
-integration: $(OUT)/ternd $(OUT)/tern $(OUT)/tests/bounce_driver $(OUT)/tests/client_session_driver $(OUT)/tests/resolver_driver
+integration: $(OUT)/ternd $(OUT)/tern $(OUT)/tests/bounce_driver $(OUT)/tests/client_session_driver $(OUT)/tests/resolver_driver $(OUT)/tests/dmarc_driver
 	TERN_BUILD=$(OUT) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # libFuzzer builds with clang; each harness runs FUZZ_SECONDS, new inputs go to build/fuzz-corpus.
