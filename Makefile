@@ -28,7 +28,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
 # so the link line proves the module depends on nothing else.
-UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dmarc_record org_domain
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dmarc_record org_domain authentication_results dmarc_from dmarc_policy
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -53,9 +53,12 @@ unit_dkim_canon := src/mailauth/dkim_canon.c
 unit_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
 unit_dmarc_record := src/mailauth/dmarc_record.c
 unit_org_domain := src/mailauth/org_domain.c
+unit_authentication_results := src/mailauth/authentication_results.c src/mailauth/header_fields.c
+unit_dmarc_from := src/mailauth/dmarc_from.c src/mailauth/header_fields.c src/mailauth/address_list.c src/smtp/address.c
+unit_dmarc_policy := src/mailauth/dmarc_policy.c src/mailauth/dmarc_record.c src/mailauth/org_domain.c
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
-FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon dmarc_record
+FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon dmarc_record authentication_results
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
@@ -68,6 +71,7 @@ fuzz_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
 fuzz_rdata := src/dns/rdata.c
 fuzz_dkim_canon := src/mailauth/dkim_canon.c
 fuzz_dmarc_record := src/mailauth/dmarc_record.c
+fuzz_authentication_results := src/mailauth/authentication_results.c src/mailauth/header_fields.c
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format
