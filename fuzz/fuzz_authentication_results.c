@@ -17,13 +17,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REQUIRE(condition)                                                                                   \
-	do {                                                                                                 \
-		if (!(condition)) {                                                                          \
-			fprintf(stderr, "fuzz_authentication_results: property failed at line %d: %s\n",   \
-			        __LINE__, #condition);                                                       \
-			abort();                                                                             \
-		}                                                                                            \
+#define REQUIRE(condition)                                                                                             \
+	do {                                                                                                           \
+		if (!(condition)) {                                                                                    \
+			fprintf(stderr, "fuzz_authentication_results: property failed at line %d: %s\n", __LINE__,     \
+			        #condition);                                                                           \
+			abort();                                                                                       \
+		}                                                                                                      \
 	} while (0)
 
 #define NAME "Authentication-Results:"

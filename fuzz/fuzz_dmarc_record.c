@@ -15,12 +15,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REQUIRE(condition)                                                                                           \
-	do {                                                                                                         \
-		if (!(condition)) {                                                                                  \
-			fprintf(stderr, "fuzz_dmarc_record: property failed at line %d: %s\n", __LINE__, #condition); \
-			abort();                                                                                     \
-		}                                                                                                    \
+#define REQUIRE(condition)                                                                                             \
+	do {                                                                                                           \
+		if (!(condition)) {                                                                                    \
+			fprintf(stderr, "fuzz_dmarc_record: property failed at line %d: %s\n", __LINE__, #condition);  \
+			abort();                                                                                       \
+		}                                                                                                      \
 	} while (0)
 
 static void require_inside(struct slice slice, const char *text, size_t size)
@@ -40,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	REQUIRE(result <= DMARC_RECORD_BAD_VALUE);
 	require_inside(record.aggregate_uris, text, size);
 	require_inside(record.failure_uris, text, size);
-	if (!slice_equal(record.error_tag, slice_from_string("v")) && !slice_equal(record.error_tag, slice_from_string("p")))
+	if (!slice_equal(record.error_tag, slice_from_string("v")) &&
+	    !slice_equal(record.error_tag, slice_from_string("p")))
 		require_inside(record.error_tag, text, size); /* else the parser's own name of a missing tag */
 	REQUIRE(record.percent <= DMARC_RECORD_PERCENT_MAX || result == DMARC_RECORD_BAD_VALUE);
 	if (result == DMARC_RECORD_OK) {

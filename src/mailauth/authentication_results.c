@@ -46,8 +46,8 @@ static bool is_address(const char *value)
 	return true;
 }
 
-void authentication_results_spf(struct authentication_results_method *method, const char *result,
-                                const char *mailfrom, const char *helo, const char *reason)
+void authentication_results_spf(struct authentication_results_method *method, const char *result, const char *mailfrom,
+                                const char *helo, const char *reason)
 {
 	*method = (struct authentication_results_method){.method = "spf", .result = result, .reason = reason};
 	method->properties[0] = (struct authentication_results_property){"smtp.mailfrom", mailfrom};
@@ -55,9 +55,9 @@ void authentication_results_spf(struct authentication_results_method *method, co
 	method->property_count = 2;
 }
 
-void authentication_results_dkim(struct authentication_results_method *method, const char *result,
-                                 const char *domain, const char *selector, const char *b, const char *algorithm,
-                                 const char *reason, char prefix[AUTHENTICATION_RESULTS_B_PREFIX + 1])
+void authentication_results_dkim(struct authentication_results_method *method, const char *result, const char *domain,
+                                 const char *selector, const char *b, const char *algorithm, const char *reason,
+                                 char prefix[AUTHENTICATION_RESULTS_B_PREFIX + 1])
 {
 	size_t length = 0;
 
@@ -83,8 +83,8 @@ void authentication_results_dmarc(struct authentication_results_method *method, 
 	method->property_count = 2;
 }
 
-void authentication_results_iprev(struct authentication_results_method *method, const char *result,
-                                  const char *address, const char *reason)
+void authentication_results_iprev(struct authentication_results_method *method, const char *result, const char *address,
+                                  const char *reason)
 {
 	*method = (struct authentication_results_method){.method = "iprev", .result = result, .reason = reason};
 	method->properties[0] = (struct authentication_results_property){"policy.iprev", address};
@@ -342,7 +342,8 @@ size_t authentication_results_to_remove(const struct header_fields *fields, cons
 
 	for (long i = header_fields_find(fields, "Authentication-Results", 0); i >= 0;
 	     i = header_fields_find(fields, "Authentication-Results", (size_t)i + 1)) {
-		enum authentication_results_result result = authentication_results_parse_id(fields->fields[i].value, id);
+		enum authentication_results_result result =
+		    authentication_results_parse_id(fields->fields[i].value, id);
 		if (result != AUTHENTICATION_RESULTS_OK || strcasecmp(id, authserv_id) == 0) /* §5 */
 			drop[count++] = (size_t)i;
 	}

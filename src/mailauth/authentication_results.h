@@ -37,20 +37,20 @@ struct authentication_results_method {
 /* The methods, filled from plain values; a NULL or empty value leaves its property out. All
  * strings are the caller's and must outlive the method. */
 /* spf (§2.7.2): smtp.mailfrom= (the address, or empty for a null reverse-path), smtp.helo=. */
-void authentication_results_spf(struct authentication_results_method *method, const char *result,
-                                const char *mailfrom, const char *helo, const char *reason);
+void authentication_results_spf(struct authentication_results_method *method, const char *result, const char *mailfrom,
+                                const char *helo, const char *reason);
 /* dkim (§2.7.1, RFC 6008): header.d=, header.s=, header.b= (the b= value, FWS removed; the first
  * AUTHENTICATION_RESULTS_B_PREFIX characters are written), header.a= (RFC 8601 §2.7.1). The b=
  * prefix is kept in prefix, which must live as long as the method. */
-void authentication_results_dkim(struct authentication_results_method *method, const char *result,
-                                 const char *domain, const char *selector, const char *b, const char *algorithm,
-                                 const char *reason, char prefix[AUTHENTICATION_RESULTS_B_PREFIX + 1]);
+void authentication_results_dkim(struct authentication_results_method *method, const char *result, const char *domain,
+                                 const char *selector, const char *b, const char *algorithm, const char *reason,
+                                 char prefix[AUTHENTICATION_RESULTS_B_PREFIX + 1]);
 /* dmarc (RFC 7489 §11.2): header.from=; policy.dmarc= the policy applied, when not NULL. */
 void authentication_results_dmarc(struct authentication_results_method *method, const char *result,
                                   const char *from_domain, const char *policy, const char *reason);
 /* iprev (§2.7.3): policy.iprev= the client's address. */
-void authentication_results_iprev(struct authentication_results_method *method, const char *result,
-                                  const char *address, const char *reason);
+void authentication_results_iprev(struct authentication_results_method *method, const char *result, const char *address,
+                                  const char *reason);
 
 /* Appends "Authentication-Results: <authserv-id>;\r\n\t<resinfo>;\r\n\t...\r\n" to out, one resinfo
  * a line, longer ones folded at spaces to AUTHENTICATION_RESULTS_COLUMNS (a single word longer

@@ -73,7 +73,9 @@ static void on_answer(void *context, const struct dns_answer *answer)
 		ask(lookup);
 		return;
 	}
-	discovery.status = found == 0 ? DMARC_DISCOVERY_NONE : found == 1 ? DMARC_DISCOVERY_FOUND : DMARC_DISCOVERY_SEVERAL;
+	discovery.status = found == 0   ? DMARC_DISCOVERY_NONE
+	                   : found == 1 ? DMARC_DISCOVERY_FOUND
+	                                : DMARC_DISCOVERY_SEVERAL;
 	finish(lookup, &discovery);
 }
 
@@ -109,7 +111,8 @@ void dmarc_check(struct resolver *resolver, const struct org_domain *list, const
 {
 	struct dmarc_lookup *lookup = xcalloc(1, sizeof *lookup);
 
-	*lookup = (struct dmarc_lookup){.resolver = resolver, .list = list, .sampler = sampler, .done = done, .context = context};
+	*lookup = (struct dmarc_lookup){
+	    .resolver = resolver, .list = list, .sampler = sampler, .done = done, .context = context};
 	/* the Author Domain as the Organizational Domain is written: lower case, no trailing dot */
 	snprintf(lookup->from_domain, sizeof lookup->from_domain, "%s", inputs->from_domain ? inputs->from_domain : "");
 	for (char *c = lookup->from_domain; *c != '\0'; c++)

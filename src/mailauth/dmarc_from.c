@@ -63,11 +63,11 @@ done:
 const char *dmarc_from_result_name(enum dmarc_from_result result)
 {
 	static const char *const names[] = {
-		[DMARC_FROM_OK] = "one From address",
-		[DMARC_FROM_MISSING] = "no From field",
-		[DMARC_FROM_SEVERAL_FIELDS] = "several From fields",
-		[DMARC_FROM_SEVERAL_ADDRESSES] = "several From addresses",
-		[DMARC_FROM_UNUSABLE] = "unusable From field",
+	    [DMARC_FROM_OK] = "one From address",
+	    [DMARC_FROM_MISSING] = "no From field",
+	    [DMARC_FROM_SEVERAL_FIELDS] = "several From fields",
+	    [DMARC_FROM_SEVERAL_ADDRESSES] = "several From addresses",
+	    [DMARC_FROM_UNUSABLE] = "unusable From field",
 	};
 	return result <= DMARC_FROM_UNUSABLE ? names[result] : "unknown";
 }

@@ -16,11 +16,11 @@
 
 enum dmarc_from_result {
 	DMARC_FROM_OK,
-	DMARC_FROM_MISSING,            /* no From field (RFC 5322 §3.6: exactly one is required) */
-	DMARC_FROM_SEVERAL_FIELDS,     /* more than one From field (§3.6, RFC 7489 §6.6.1) */
-	DMARC_FROM_SEVERAL_ADDRESSES,  /* one From field with several mailboxes (§6.6.1) */
-	DMARC_FROM_UNUSABLE,           /* a header section or From field that does not parse, an
-	                                * empty From, or a domain that is an address literal */
+	DMARC_FROM_MISSING,           /* no From field (RFC 5322 §3.6: exactly one is required) */
+	DMARC_FROM_SEVERAL_FIELDS,    /* more than one From field (§3.6, RFC 7489 §6.6.1) */
+	DMARC_FROM_SEVERAL_ADDRESSES, /* one From field with several mailboxes (§6.6.1) */
+	DMARC_FROM_UNUSABLE,          /* a header section or From field that does not parse, an
+	                               * empty From, or a domain that is an address literal */
 };
 
 /* Finds the one From field in message (its header section at the start, as

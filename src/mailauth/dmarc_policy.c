@@ -9,10 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-static void copy_name(char *out, const char *name)
-{
-	snprintf(out, DMARC_POLICY_DOMAIN_SIZE, "%s", name ? name : "");
-}
+static void copy_name(char *out, const char *name) { snprintf(out, DMARC_POLICY_DOMAIN_SIZE, "%s", name ? name : ""); }
 
 static unsigned sample(const struct dmarc_sampler *sampler)
 {
@@ -45,8 +42,9 @@ static bool read_record(const struct dmarc_discovery *discovery, struct dmarc_re
 	}
 	if (parsed == DMARC_RECORD_MISSING_POLICY || parsed == DMARC_RECORD_BAD_POLICY) {
 		outcome->result = DMARC_RESULT_NONE; /* §6.6.3 step 6.2: no DMARC processing */
-		snprintf(outcome->why, sizeof outcome->why, "record at _dmarc.%s has %s and no valid rua=",
-		         discovery->domain, dmarc_record_result_name(parsed));
+		snprintf(outcome->why, sizeof outcome->why,
+		         "record at _dmarc.%s has %s and no valid rua=", discovery->domain,
+		         dmarc_record_result_name(parsed));
 		return false;
 	}
 	outcome->result = DMARC_RESULT_PERMERROR; /* RFC 7489 §11.2: a syntactically incorrect record */
@@ -112,14 +110,15 @@ void dmarc_policy_evaluate(const struct org_domain *list, const struct dmarc_inp
 	switch (discovery->status) {
 	case DMARC_DISCOVERY_TEMPERROR:
 		outcome->result = DMARC_RESULT_TEMPERROR;
-		snprintf(outcome->why, sizeof outcome->why, "DMARC lookup for _dmarc.%s failed: %s", outcome->record_domain,
-		         discovery->why ? discovery->why : "temporary DNS error");
+		snprintf(outcome->why, sizeof outcome->why, "DMARC lookup for _dmarc.%s failed: %s",
+		         outcome->record_domain, discovery->why ? discovery->why : "temporary DNS error");
 		return;
 	case DMARC_DISCOVERY_NONE:
 		snprintf(outcome->why, sizeof outcome->why, "no DMARC record for %s", outcome->from_domain);
 		return;
 	case DMARC_DISCOVERY_SEVERAL:
-		snprintf(outcome->why, sizeof outcome->why, "several DMARC records at _dmarc.%s", outcome->record_domain);
+		snprintf(outcome->why, sizeof outcome->why, "several DMARC records at _dmarc.%s",
+		         outcome->record_domain);
 		return; /* §6.6.3 step 5: no DMARC processing */
 	case DMARC_DISCOVERY_FOUND:
 		break;
@@ -150,9 +149,9 @@ void dmarc_policy_evaluate(const struct org_domain *list, const struct dmarc_inp
 const char *dmarc_policy_result_name(enum dmarc_result result)
 {
 	static const char *const names[] = {
-		[DMARC_RESULT_NONE] = "none",           [DMARC_RESULT_PASS] = "pass",
-		[DMARC_RESULT_FAIL] = "fail",           [DMARC_RESULT_TEMPERROR] = "temperror",
-		[DMARC_RESULT_PERMERROR] = "permerror",
+	    [DMARC_RESULT_NONE] = "none",           [DMARC_RESULT_PASS] = "pass",
+	    [DMARC_RESULT_FAIL] = "fail",           [DMARC_RESULT_TEMPERROR] = "temperror",
+	    [DMARC_RESULT_PERMERROR] = "permerror",
 	};
 	return result <= DMARC_RESULT_PERMERROR ? names[result] : "none";
 }

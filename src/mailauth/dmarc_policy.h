@@ -13,7 +13,7 @@
 #include "mailauth/dmarc_record.h"
 #include "mailauth/org_domain.h"
 
-#define DMARC_POLICY_DOMAIN_SIZE 256 /* RFC 5321 §4.5.3.1.2: 255 octets and the NUL */
+#define DMARC_POLICY_DOMAIN_SIZE 256  /* RFC 5321 §4.5.3.1.2: 255 octets and the NUL */
 #define DMARC_POLICY_WHY_SIZE    1024 /* room for three domains and the words around them */
 
 enum dmarc_result {
@@ -26,11 +26,11 @@ enum dmarc_result {
 
 /* What the message brought: the caller's SPF and DKIM outcomes as plain values. */
 struct dmarc_inputs {
-	const char *from_domain;        /* the Author Domain (dmarc_from.h); "" or NULL: none usable */
-	bool spf_pass;                  /* SPF's result was "pass" */
-	const char *spf_domain;         /* the domain SPF checked: MAIL FROM's, or HELO's for a null
-	                                 * reverse-path (RFC 7489 §4.1) */
-	size_t dkim_count;              /* signatures that verified ("pass", RFC 6376 §6.3) */
+	const char *from_domain;         /* the Author Domain (dmarc_from.h); "" or NULL: none usable */
+	bool spf_pass;                   /* SPF's result was "pass" */
+	const char *spf_domain;          /* the domain SPF checked: MAIL FROM's, or HELO's for a null
+	                                  * reverse-path (RFC 7489 §4.1) */
+	size_t dkim_count;               /* signatures that verified ("pass", RFC 6376 §6.3) */
 	const char *const *dkim_domains; /* their d= */
 };
 
@@ -44,10 +44,10 @@ enum dmarc_discovery_status {
 /* What policy discovery found. */
 struct dmarc_discovery {
 	enum dmarc_discovery_status status;
-	const char *record;   /* FOUND: the TXT text */
-	const char *domain;   /* where it was asked or found (without "_dmarc.") */
-	bool at_org_domain;   /* found at the Organizational Domain, not the Author Domain */
-	const char *why;      /* TEMPERROR: what went wrong */
+	const char *record; /* FOUND: the TXT text */
+	const char *domain; /* where it was asked or found (without "_dmarc.") */
+	bool at_org_domain; /* found at the Organizational Domain, not the Author Domain */
+	const char *why;    /* TEMPERROR: what went wrong */
 };
 
 /* A source of random numbers for pct= sampling; NULL means arc4random. Tests pass their own. */
@@ -58,12 +58,12 @@ struct dmarc_sampler {
 
 struct dmarc_outcome {
 	enum dmarc_result result;
-	bool has_policy;                /* a record applied (result pass or fail) */
-	enum dmarc_policy policy;       /* the published policy that applies: sp= for a subdomain
-	                                 * when the record is the Organizational Domain's, else p= */
-	enum dmarc_policy disposition;  /* what to do: none on pass; on fail the policy, or one step
-	                                 * lighter when pct= sampled the message out (§6.6.4) */
-	bool subdomain_policy;          /* policy is the record's sp= */
+	bool has_policy;               /* a record applied (result pass or fail) */
+	enum dmarc_policy policy;      /* the published policy that applies: sp= for a subdomain
+	                                * when the record is the Organizational Domain's, else p= */
+	enum dmarc_policy disposition; /* what to do: none on pass; on fail the policy, or one step
+	                                * lighter when pct= sampled the message out (§6.6.4) */
+	bool subdomain_policy;         /* policy is the record's sp= */
 	bool sampled_out;
 	bool spf_aligned;
 	bool dkim_aligned;

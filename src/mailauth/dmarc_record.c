@@ -8,10 +8,23 @@
 
 #include <string.h>
 
-enum known_tag { TAG_V, TAG_P, TAG_SP, TAG_ADKIM, TAG_ASPF, TAG_PCT, TAG_RUA, TAG_RUF, TAG_FO, TAG_RF, TAG_RI, TAG_COUNT };
+enum known_tag {
+	TAG_V,
+	TAG_P,
+	TAG_SP,
+	TAG_ADKIM,
+	TAG_ASPF,
+	TAG_PCT,
+	TAG_RUA,
+	TAG_RUF,
+	TAG_FO,
+	TAG_RF,
+	TAG_RI,
+	TAG_COUNT
+};
 
-static const char *const tag_names[TAG_COUNT] = {"v",   "p",   "sp",  "adkim", "aspf", "pct",
-                                                 "rua", "ruf", "fo",  "rf",    "ri"};
+static const char *const tag_names[TAG_COUNT] = {"v",   "p",   "sp", "adkim", "aspf", "pct",
+                                                 "rua", "ruf", "fo", "rf",    "ri"};
 
 static bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -278,10 +291,10 @@ enum dmarc_record_result dmarc_record_parse(struct slice text, struct dmarc_reco
 	long first;
 
 	memset(record, 0, sizeof *record);
-	record->percent = DMARC_RECORD_PERCENT_MAX;            /* §6.3 pct default */
+	record->percent = DMARC_RECORD_PERCENT_MAX;              /* §6.3 pct default */
 	record->report_interval = DMARC_RECORD_INTERVAL_DEFAULT; /* §6.3 ri default */
-	record->failure_options = DMARC_RECORD_FO_ALL;         /* §6.3 fo default "0" */
-	record->report_format_afrf = true;                     /* §6.3 rf default "afrf" */
+	record->failure_options = DMARC_RECORD_FO_ALL;           /* §6.3 fo default "0" */
+	record->report_format_afrf = true;                       /* §6.3 rf default "afrf" */
 	if (text.length > DMARC_RECORD_LENGTH_MAX || !bytes_are_valid(text))
 		return DMARC_RECORD_BAD_SYNTAX;
 	if (!dmarc_record_is_dmarc(text)) {
@@ -334,13 +347,13 @@ const char *dmarc_record_policy_name(enum dmarc_policy policy)
 const char *dmarc_record_result_name(enum dmarc_record_result result)
 {
 	static const char *const names[] = {
-		[DMARC_RECORD_OK] = "valid",
-		[DMARC_RECORD_NOT_DMARC] = "not a DMARC1 record",
-		[DMARC_RECORD_BAD_SYNTAX] = "not a tag-list",
-		[DMARC_RECORD_DUPLICATE_TAG] = "duplicate tag",
-		[DMARC_RECORD_MISSING_POLICY] = "missing p= tag",
-		[DMARC_RECORD_BAD_POLICY] = "bad policy value",
-		[DMARC_RECORD_BAD_VALUE] = "bad tag value",
+	    [DMARC_RECORD_OK] = "valid",
+	    [DMARC_RECORD_NOT_DMARC] = "not a DMARC1 record",
+	    [DMARC_RECORD_BAD_SYNTAX] = "not a tag-list",
+	    [DMARC_RECORD_DUPLICATE_TAG] = "duplicate tag",
+	    [DMARC_RECORD_MISSING_POLICY] = "missing p= tag",
+	    [DMARC_RECORD_BAD_POLICY] = "bad policy value",
+	    [DMARC_RECORD_BAD_VALUE] = "bad tag value",
 	};
 	return result <= DMARC_RECORD_BAD_VALUE ? names[result] : "unknown";
 }

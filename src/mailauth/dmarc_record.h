@@ -11,10 +11,10 @@
 
 #include "util/buffer.h"
 
-#define DMARC_RECORD_LENGTH_MAX    4096 /* octets of a record: a sane cap, far above real ones */
-#define DMARC_RECORD_TAGS_MAX      32   /* tag-specs per record: a sane cap (11 are defined) */
-#define DMARC_RECORD_PERCENT_MAX   100  /* RFC 7489 §6.3 pct: an integer from 0 to 100 */
-#define DMARC_RECORD_INTERVAL_DIGITS 9  /* ri= (1*DIGIT, §6.4) kept well within 32 bits */
+#define DMARC_RECORD_LENGTH_MAX       4096  /* octets of a record: a sane cap, far above real ones */
+#define DMARC_RECORD_TAGS_MAX         32    /* tag-specs per record: a sane cap (11 are defined) */
+#define DMARC_RECORD_PERCENT_MAX      100   /* RFC 7489 §6.3 pct: an integer from 0 to 100 */
+#define DMARC_RECORD_INTERVAL_DIGITS  9     /* ri= (1*DIGIT, §6.4) kept well within 32 bits */
 #define DMARC_RECORD_INTERVAL_DEFAULT 86400 /* §6.3 ri: one day */
 
 enum dmarc_record_result {
@@ -38,21 +38,21 @@ enum dmarc_alignment { DMARC_ALIGNMENT_RELAXED, DMARC_ALIGNMENT_STRICT };
 #define DMARC_RECORD_FO_SPF  8u /* "s": when SPF fails */
 
 struct dmarc_record {
-	bool has_policy;                        /* p= was there and valid */
-	enum dmarc_policy policy;               /* p= */
-	bool has_subdomain_policy;              /* sp= was there and valid; else p= applies (§6.3) */
-	enum dmarc_policy subdomain_policy;     /* sp= */
-	enum dmarc_alignment dkim_alignment;    /* adkim=, default relaxed */
-	enum dmarc_alignment spf_alignment;     /* aspf=, default relaxed */
-	unsigned percent;                       /* pct=, default 100 */
-	unsigned report_interval;               /* ri=, seconds, default 86400 */
-	unsigned failure_options;               /* fo=, DMARC_RECORD_FO_* bits, default "0" */
-	bool report_format_afrf;                /* rf= lists "afrf" (the default, and the only one) */
-	struct slice aggregate_uris;            /* rua=, as written ("" when absent) */
-	size_t aggregate_uri_count;             /* its URIs, each checked for §6.4's dmarc-uri */
-	struct slice failure_uris;              /* ruf= */
+	bool has_policy;                     /* p= was there and valid */
+	enum dmarc_policy policy;            /* p= */
+	bool has_subdomain_policy;           /* sp= was there and valid; else p= applies (§6.3) */
+	enum dmarc_policy subdomain_policy;  /* sp= */
+	enum dmarc_alignment dkim_alignment; /* adkim=, default relaxed */
+	enum dmarc_alignment spf_alignment;  /* aspf=, default relaxed */
+	unsigned percent;                    /* pct=, default 100 */
+	unsigned report_interval;            /* ri=, seconds, default 86400 */
+	unsigned failure_options;            /* fo=, DMARC_RECORD_FO_* bits, default "0" */
+	bool report_format_afrf;             /* rf= lists "afrf" (the default, and the only one) */
+	struct slice aggregate_uris;         /* rua=, as written ("" when absent) */
+	size_t aggregate_uri_count;          /* its URIs, each checked for §6.4's dmarc-uri */
+	struct slice failure_uris;           /* ruf= */
 	size_t failure_uri_count;
-	struct slice error_tag;                 /* on failure: the tag at fault, if any */
+	struct slice error_tag; /* on failure: the tag at fault, if any */
 };
 
 /* Whether text starts like a DMARC record, "v" *WSP "=" *WSP "DMARC1" then the end or a

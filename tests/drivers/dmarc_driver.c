@@ -79,6 +79,7 @@ int main(int argc, char **argv)
 	event_base_free(base);
 	return 0;
 usage:
-	fprintf(stderr, "usage: dmarc_driver SERVER [--sample N] [--spf-pass DOMAIN] [--dkim-pass DOMAIN]... < message\n");
+	fprintf(stderr,
+	        "usage: dmarc_driver SERVER [--sample N] [--spf-pass DOMAIN] [--dkim-pass DOMAIN]... < message\n");
 	return 2;
 }

@@ -16,7 +16,7 @@
 #define GOLDEN_DIRECTORY "tests/unit/golden"
 #define AUTHSERV_ID      "mx.example.org"
 
-#define B_RSA "dzdVyOfAKCdLXdJOc9G2q8LoXSlEniSbav+yuU4zGeeruD00lszZVoG4ZHRNiYzR"
+#define B_RSA   "dzdVyOfAKCdLXdJOc9G2q8LoXSlEniSbav+yuU4zGeeruD00lszZVoG4ZHRNiYzR"
 #define B_SLASH "/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11BusFa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw=="
 
 static char prefixes[4][AUTHENTICATION_RESULTS_B_PREFIX + 1];
@@ -26,8 +26,8 @@ static size_t all_pass(struct authentication_results_method *m)
 	authentication_results_iprev(&m[0], "pass", "192.0.2.10", NULL);
 	authentication_results_spf(&m[1], "pass", "alice@example.com", "mail.example.com", NULL);
 	authentication_results_dkim(&m[2], "pass", "example.com", "s1", B_RSA, "rsa-sha256", NULL, prefixes[0]);
-	authentication_results_dkim(&m[3], "pass", "example.com", "ed1", " /gCr\r\n inpc" B_SLASH, "ed25519-sha256", NULL,
-	                            prefixes[1]);
+	authentication_results_dkim(&m[3], "pass", "example.com", "ed1", " /gCr\r\n inpc" B_SLASH, "ed25519-sha256",
+	                            NULL, prefixes[1]);
 	authentication_results_dmarc(&m[4], "pass", "example.com", NULL, NULL);
 	return 5;
 }
@@ -36,10 +36,11 @@ static size_t dmarc_fail(struct authentication_results_method *m)
 {
 	authentication_results_spf(&m[0], "softfail", "bounce+tag=x@bounces.example.net", "out.example.net",
 	                           "192.0.2.99 is not one of example.net's designated senders");
-	authentication_results_dkim(&m[1], "fail", "example.net", "2024.eu-1", B_RSA, "rsa-sha256", "body hash did not verify",
-	                            prefixes[2]);
-	authentication_results_dmarc(&m[2], "fail", "example.com", "reject",
-	                             "no aligned pass for example.com: SPF pass for other.test, 0 DKIM passes; p=reject");
+	authentication_results_dkim(&m[1], "fail", "example.net", "2024.eu-1", B_RSA, "rsa-sha256",
+	                            "body hash did not verify", prefixes[2]);
+	authentication_results_dmarc(
+	    &m[2], "fail", "example.com", "reject",
+	    "no aligned pass for example.com: SPF pass for other.test, 0 DKIM passes; p=reject");
 	return 3;
 }
 
@@ -67,8 +68,8 @@ struct golden_case {
 };
 
 static const struct golden_case golden_cases[] = {
-	{"all_pass", all_pass}, {"dmarc_fail", dmarc_fail}, {"null_sender", null_sender},
-	{"quoting", quoting},   {"none", none},
+    {"all_pass", all_pass}, {"dmarc_fail", dmarc_fail}, {"null_sender", null_sender}, {"quoting", quoting},
+    {"none", none},
 };
 
 static char *read_file(const char *path, size_t *length)
@@ -255,15 +256,14 @@ static void test_id_too_long(void)
 /* RFC 8601 §5: ours (any case, quoted or not) and broken ones go; others' stay. */
 static void test_to_remove(void)
 {
-	static const char message[] =
-		"Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=a@b.example\r\n"
-		"Received: from x\r\n"
-		"Authentication-Results: upstream.example.net; dkim=pass header.d=example.net\r\n"
-		"authentication-results: (forged) \"MX.Example.ORG\" 1;\r\n dmarc=pass\r\n"
-		"Authentication-Results: ;broken\r\n"
-		"Authentication-Results: mx.example.org.evil.test; none\r\n"
-		"From: a@example.org\r\n"
-		"\r\nbody\r\n";
+	static const char message[] = "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=a@b.example\r\n"
+	                              "Received: from x\r\n"
+	                              "Authentication-Results: upstream.example.net; dkim=pass header.d=example.net\r\n"
+	                              "authentication-results: (forged) \"MX.Example.ORG\" 1;\r\n dmarc=pass\r\n"
+	                              "Authentication-Results: ;broken\r\n"
+	                              "Authentication-Results: mx.example.org.evil.test; none\r\n"
+	                              "From: a@example.org\r\n"
+	                              "\r\nbody\r\n";
 	struct header_fields *fields = xmalloc(sizeof *fields);
 	size_t drop[HEADER_FIELDS_MAX];
 	size_t count;

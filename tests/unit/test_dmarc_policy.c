@@ -12,11 +12,11 @@ static struct org_domain *list;
 struct policy_case {
 	const char *name;
 	const char *from;
-	const char *record;       /* NULL: discovery status below */
+	const char *record; /* NULL: discovery status below */
 	bool at_org_domain;
 	enum dmarc_discovery_status status;
-	const char *spf_domain;   /* NULL: SPF did not pass */
-	const char *dkim_domain;  /* NULL: no DKIM pass */
+	const char *spf_domain;  /* NULL: SPF did not pass */
+	const char *dkim_domain; /* NULL: no DKIM pass */
 	unsigned sample;
 	enum dmarc_result result;
 	enum dmarc_policy policy, disposition;
@@ -74,7 +74,8 @@ static void test_cases(void)
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		const struct policy_case *c = &cases[i];
 		const char *dkim[1] = {c->dkim_domain};
-		struct dmarc_inputs inputs = {c->from, c->spf_domain != NULL, c->spf_domain, c->dkim_domain ? 1 : 0, dkim};
+		struct dmarc_inputs inputs = {c->from, c->spf_domain != NULL, c->spf_domain, c->dkim_domain ? 1 : 0,
+		                              dkim};
 		const char *domain = c->at_org_domain ? strchr(c->from, '.') + 1 : c->from;
 		struct dmarc_discovery discovery = {c->status, c->record, domain, c->at_org_domain, "SERVFAIL"};
 		unsigned sample = c->sample;

@@ -15,17 +15,17 @@ struct find_case {
 };
 
 static const struct find_case find_cases[] = {
-	{"example.com", "example.com"},
-	{"mail.example.com", "example.com"},
-	{"a.b.c.Example.COM.", "example.com"}, /* case and the trailing dot do not matter */
-	{"example.co.uk", "example.co.uk"},    /* a two-label public suffix */
-	{"mail.example.co.uk", "example.co.uk"},
-	{"co.uk", "co.uk"},                    /* a public suffix is its own */
-	{"com", "com"},
-	{"a.b.example.test", "example.test"},  /* an unlisted TLD is a suffix (the PSL's "*" rule) */
-	{"sub.foo.blogspot.com", "foo.blogspot.com"}, /* the private section counts too (§3.2) */
-	{"", NULL},
-	{".", NULL},
+    {"example.com", "example.com"},
+    {"mail.example.com", "example.com"},
+    {"a.b.c.Example.COM.", "example.com"}, /* case and the trailing dot do not matter */
+    {"example.co.uk", "example.co.uk"},    /* a two-label public suffix */
+    {"mail.example.co.uk", "example.co.uk"},
+    {"co.uk", "co.uk"}, /* a public suffix is its own */
+    {"com", "com"},
+    {"a.b.example.test", "example.test"},         /* an unlisted TLD is a suffix (the PSL's "*" rule) */
+    {"sub.foo.blogspot.com", "foo.blogspot.com"}, /* the private section counts too (§3.2) */
+    {"", NULL},
+    {".", NULL},
 };
 
 struct aligned_case {
@@ -35,14 +35,14 @@ struct aligned_case {
 };
 
 static const struct aligned_case aligned_cases[] = {
-	{"rfc7489_3_1_1_strict_equal", "example.com", "EXAMPLE.com", true, true},
-	{"rfc7489_3_1_1_strict_subdomain", "mail.example.com", "example.com", true, false},
-	{"rfc7489_3_1_1_relaxed_subdomain", "mail.example.com", "example.com", false, true},
-	{"rfc7489_3_1_1_relaxed_siblings", "a.example.com", "b.example.com", false, true},
-	{"rfc7489_3_1_1_relaxed_other_org", "example.com", "example.net", false, false},
-	{"rfc7489_3_2_relaxed_suffix_boundary", "a.example.co.uk", "b.other.co.uk", false, false},
-	{"rfc7489_3_2_relaxed_private_suffix", "a.blogspot.com", "b.blogspot.com", false, false},
-	{"rfc7489_3_1_empty_never_aligns", "", "", false, false},
+    {"rfc7489_3_1_1_strict_equal", "example.com", "EXAMPLE.com", true, true},
+    {"rfc7489_3_1_1_strict_subdomain", "mail.example.com", "example.com", true, false},
+    {"rfc7489_3_1_1_relaxed_subdomain", "mail.example.com", "example.com", false, true},
+    {"rfc7489_3_1_1_relaxed_siblings", "a.example.com", "b.example.com", false, true},
+    {"rfc7489_3_1_1_relaxed_other_org", "example.com", "example.net", false, false},
+    {"rfc7489_3_2_relaxed_suffix_boundary", "a.example.co.uk", "b.other.co.uk", false, false},
+    {"rfc7489_3_2_relaxed_private_suffix", "a.blogspot.com", "b.blogspot.com", false, false},
+    {"rfc7489_3_1_empty_never_aligns", "", "", false, false},
 };
 
 static void test_find(void)
