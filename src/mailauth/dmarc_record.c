@@ -2,7 +2,7 @@
  * tag "=" value separated by ";" with WSP around both, dmarc-uri lists with "!size"), over the
  * tag-list conventions of RFC 6376 §3.2 that §6.4 follows (no duplicate tags, unknown tags
  * ignored). Strict: the first fault is returned, nothing is repaired; only a bad or missing p=
- * or sp= lets parsing carry on, because §6.6.3 step 5 needs rua= even then.
+ * or sp= lets parsing carry on, because §6.6.3 step 6 needs rua= even then.
  * Not here: DNS, report sending, the §7.1 external-destination check. */
 #include "mailauth/dmarc_record.h"
 

@@ -22,7 +22,7 @@ enum dmarc_record_result {
 	DMARC_RECORD_NOT_DMARC,      /* §6.3 v: the first tag is not v=DMARC1: the record MUST be ignored */
 	DMARC_RECORD_BAD_SYNTAX,     /* not a tag-list (§6.4), a byte outside it, or too long */
 	DMARC_RECORD_DUPLICATE_TAG,  /* a tag twice (RFC 6376 §3.2, whose tag-list §6.4 follows) */
-	DMARC_RECORD_MISSING_POLICY, /* §6.3 p: REQUIRED; the rest was read (see §6.6.3 step 5) */
+	DMARC_RECORD_MISSING_POLICY, /* §6.3 p: REQUIRED; the rest was read (see §6.6.3 step 6) */
 	DMARC_RECORD_BAD_POLICY,     /* p= or sp= is not none/quarantine/reject; the rest was read */
 	DMARC_RECORD_BAD_VALUE,      /* another known tag's value breaks §6.4 */
 };
@@ -56,14 +56,14 @@ struct dmarc_record {
 };
 
 /* Whether text starts like a DMARC record, "v" *WSP "=" *WSP "DMARC1" then the end or a
- * separator (§6.3 v: other TXT records at _dmarc are discarded, §6.6.3 step 3). */
+ * separator (§6.3 v: other TXT records at _dmarc are discarded, §6.6.3 steps 2 and 4). */
 bool dmarc_record_is_dmarc(struct slice text);
 
 /* Parses text, a TXT record's strings joined. Tag names and keyword values are ASCII
  * case-insensitive (RFC 5234 §2.3, as §6.4's ABNF is written), "DMARC1" is exact (§6.3);
  * unknown tags are ignored (§6.3). Returns DMARC_RECORD_OK, or the first error; for
  * MISSING_POLICY and BAD_POLICY every other tag was read and is in *record, so the caller can
- * apply §6.6.3 step 5 (a valid rua= makes it p=none). error_tag names the tag at fault. */
+ * apply §6.6.3 step 6 (a valid rua= makes it p=none). error_tag names the tag at fault. */
 enum dmarc_record_result dmarc_record_parse(struct slice text, struct dmarc_record *record);
 
 /* "none", "quarantine" or "reject". */

@@ -135,7 +135,7 @@ static void test_every_tag(void)
 	CHECK_INT(r.failure_uri_count, 1);
 }
 
-/* §6.6.3 step 5: a record without a valid p= still tells its rua=, so the caller can act as if
+/* §6.6.3 step 6: a record without a valid p= still tells its rua=, so the caller can act as if
  * p=none were there. */
 static void test_missing_policy_keeps_rua(void)
 {
