@@ -31,7 +31,32 @@ static bool is_token(const char *text, size_t length)
 /* RFC 5322 §3.2.3 atext. */
 static bool is_atext(char c) { return (c > 0x20 && c < 0x7f && strchr("()<>[]:;@\\,.\"", c) == NULL); }
 
-/* §2.2 pvalue: [ [ local-part ] "@" ] domain-name, with a dot-atom local part. */
+/* RFC 5322 §3.2.4 quoted-string without CFWS: DQUOTE *(qtext / quoted-pair) DQUOTE. */
+static bool is_quoted_string(const char *text, size_t length)
+{
+	if (length < 2 || text[0] != '"' || text[length - 1] != '"')
+		return false;
+	for (size_t i = 1; i + 1 < length; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c < 0x20 || c == 0x7f || c == '"')
+			return false;
+		if (c == '\\' && ++i + 1 >= length)
+			return false; /* the pair would swallow the closing quote */
+	}
+	return true;
+}
+
+/* RFC 5322 §3.2.3 dot-atom-text. */
+static bool is_dot_atom(const char *text, size_t length)
+{
+	for (size_t i = 0; i < length; i++)
+		if (!is_atext(text[i]) && !(text[i] == '.' && i > 0 && i + 1 < length && text[i - 1] != '.'))
+			return false;
+	return true;
+}
+
+/* §2.2 pvalue: [ [ local-part ] "@" ] domain-name, the local part a dot-atom or a quoted-string
+ * (RFC 5322 §3.4.1), as RFC 5321 writes a mailbox. */
 static bool is_address(const char *value)
 {
 	const char *at = strrchr(value, '@');
@@ -40,10 +65,7 @@ static bool is_address(const char *value)
 	if (at == NULL || !is_token(at + 1, strlen(at + 1)))
 		return false;
 	local_length = (size_t)(at - value);
-	for (size_t i = 0; i < local_length; i++)
-		if (!is_atext(value[i]) && !(value[i] == '.' && i > 0 && i + 1 < local_length && value[i - 1] != '.'))
-			return false;
-	return true;
+	return is_dot_atom(value, local_length) || is_quoted_string(value, local_length);
 }
 
 void authentication_results_spf(struct authentication_results_method *method, const char *result, const char *mailfrom,
