@@ -28,7 +28,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
 # so the link line proves the module depends on nothing else.
-UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature destination_limits
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -51,6 +51,7 @@ unit_client_replies := src/smtp/client_replies.c
 unit_bounce := src/deliver/bounce.c src/mailauth/header_fields.c
 unit_dkim_canon := src/mailauth/dkim_canon.c
 unit_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
+unit_destination_limits := src/deliver/destination_limits.c
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
 FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon
@@ -104,7 +105,7 @@ $(OUT)/tests/bounce_driver: $(call objects,tests/drivers/bounce_driver.c $(UTIL_
 
 # The outbound SMTP client alone, driven from the command line by the integration tests.
 CLIENT_SESSION_DRIVER_SOURCES := tests/drivers/client_session_driver.c src/smtp/client_session.c \
-	src/smtp/client_ehlo.c src/smtp/client_transaction.c src/smtp/client_replies.c src/net/tls_client.c \
+	src/smtp/client_ehlo.c src/smtp/client_transaction.c src/smtp/client_reuse.c src/smtp/client_replies.c src/net/tls_client.c \
 	src/net/tls.c src/util/base64.c $(UTIL_SOURCES)
 $(OUT)/tests/client_session_driver: $(call objects,$(CLIENT_SESSION_DRIVER_SOURCES))
 	@mkdir -p $(dir $@)
