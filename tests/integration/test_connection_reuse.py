@@ -32,14 +32,17 @@ class Peer:
     connection; mail_reply(n) may answer the n-th MAIL of a connection instead, "drop" closes
     the connection without a reply; after_data(server) runs after each accepted message."""
 
-    def __init__(self, mail_reply=None, rcpt_delay=0.0, drop_after_data=False):
+    def __init__(self, mail_reply=None, rcpt_delay=0.0, drop_after_data=False, refuse=()):
         self.mail_reply = mail_reply or (lambda n: None)
+        self.refuse = refuse  # recipients answered 550 at RCPT
+        self.resets = 0
         self.rcpt_delay = rcpt_delay
         self.drop_after_data = drop_after_data
         self.connections = 0
         self.open = 0
         self.most_open = 0
         self.subjects = []
+        self.carriers = []  # the aiosmtpd server (one per connection) of each message
 
     def connected(self):
         self.connections += 1
@@ -63,12 +66,19 @@ class Peer:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_delay:
             await asyncio.sleep(self.rcpt_delay)
+        if address in self.refuse:
+            return "550 5.1.1 no such user"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
+
+    async def handle_RSET(self, server, session, envelope):
+        self.resets += 1
+        return "250 2.0.0 OK"
 
     async def handle_DATA(self, server, session, envelope):
         subject = re.search(rb"Subject: (\S+)", envelope.original_content).group(1).decode()
         self.subjects.append(subject)
+        self.carriers.append(server)
         if self.drop_after_data:
             asyncio.get_running_loop().call_later(0.2, server.transport.close)
         return "250 2.0.0 Ok: queued"
@@ -138,6 +148,40 @@ def test_messages_for_one_domain_share_connections(make_ternd, dns_server, peers
     assert peer.most_open <= 2
     server.wait_log("reusing connection to mx.reuse.test[")
     assert server.log_text().count("status=sent") == 12
+
+
+def test_rset_after_a_refused_transaction_then_the_next_message(make_ternd, dns_server, peers):
+    peer = Peer(refuse=("nobody@strict.test",))
+    one_domain(dns_server, "strict.test", peers(peer))
+    server = relay_server(make_ternd, dns_server)
+    send_many(server, ["nobody@strict.test"])
+    server.wait_log("status=bounced (550 5.1.1 no such user)")
+    assert wait_for(lambda: peer.resets == 1)  # RFC 5321 §4.1.1.5: MAIL was accepted, so RSET
+    subjects = send_many(server, ["somebody@strict.test"], prefix="after")
+    assert wait_for(lambda: peer.subjects == subjects)
+    server.wait_log("reusing connection to mx.strict.test[")
+    assert peer.connections == 1
+
+
+def test_connection_under_starttls_is_reused(make_ternd, dns_server, tmp_path):
+    from test_outbound import tls_server_context
+    peer = Peer()
+    host = peer_address()
+    context = tls_server_context(tmp_path, "mx.tls.test")
+    controller = CountingController(peer, hostname=host, port=25, tls_context=context)
+    controller.start()
+    try:
+        one_domain(dns_server, "tls.test", host)
+        server = relay_server(make_ternd, dns_server)
+        subjects = send_many(server, ["a@tls.test"])
+        assert wait_for(lambda: peer.subjects)
+        subjects += send_many(server, ["b@tls.test"], prefix="n")
+        assert wait_for(lambda: sorted(peer.subjects) == sorted(subjects))
+        server.wait_log("reusing connection to mx.tls.test[")
+        assert server.log_text().count("tls=TLS") == 2, server.log_text()  # both under TLS
+        assert peer.carriers[0] is peer.carriers[1]  # (STARTTLS makes aiosmtpd count a connection twice)
+    finally:
+        controller.stop()
 
 
 def test_idle_connection_closes_after_a_while(make_ternd, dns_server, peers):
