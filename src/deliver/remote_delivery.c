@@ -264,10 +264,15 @@ static void resume_with_slot(void *context, void *connection, unsigned uses)
 static void make_key(struct domain_attempt *attempt)
 {
 	const struct client_request *request = &attempt->request;
+	const struct config_relay *relay = attempt->smarthost;
+	const char *tls = request->tls_context == NULL        ? "clear"
+	                  : request->tls == CLIENT_TLS_IMPLICIT ? "implicit"
+	                  : request->tls == CLIENT_TLS_REQUIRED ? "required"
+	                                                        : "opportunistic";
 
-	snprintf(attempt->key, sizeof attempt->key, "%s %s %s tls=%d/%p auth=%s helo=%s", attempt->destination,
-	         request->host_name, attempt->relay, (int)request->tls, (void *)request->tls_context,
-	         request->auth_user ? request->auth_user : "", request->helo_name);
+	snprintf(attempt->key, sizeof attempt->key, "%s %s %s tls=%s ca=%s auth=%s helo=%s", attempt->destination,
+	         request->host_name, attempt->relay, tls, relay && relay->ca_file ? relay->ca_file : "-",
+	         request->auth_user ? request->auth_user : "-", request->helo_name);
 }
 
 static void try_next_address(struct domain_attempt *attempt)

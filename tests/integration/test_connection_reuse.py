@@ -306,3 +306,27 @@ def test_postfix_receives_many_messages_over_few_connections(make_ternd, dns_ser
         subprocess.run([str(ROOT / "bench" / "postfix-peer.sh"), "stop", str(top / "postfix")],
                        capture_output=True, timeout=60)
         shutil.rmtree(top, ignore_errors=True)
+
+
+def test_smarthost_connection_carries_mail_for_several_domains(make_ternd, dns_server, tmp_path):
+    from test_outbound import relay_authenticator, tls_server_context
+    peer = Peer()
+    host = peer_address()
+    context = tls_server_context(tmp_path, "relay.provider.test")
+    controller = CountingController(peer, hostname=host, port=465, ssl_context=context,
+                                    authenticator=relay_authenticator, auth_require_tls=False)
+    controller.start()
+    try:
+        dns_server.add("relay.provider.test", "A", host)
+        (tmp_path / "relay.secret").write_text("relay-user:relay secret\n")
+        os.chmod(tmp_path / "relay.secret", 0o600)
+        server = relay_server(make_ternd, dns_server, f'relay smtps://relay.provider.test auth "{tmp_path}/relay.secret" '
+                                                      f'ca "{tmp_path}/relay.provider.test.crt"')
+        subjects = send_many(server, ["a@one.test"])
+        assert wait_for(lambda: peer.subjects), server.log_text()[-3000:]
+        subjects += send_many(server, ["b@two.test"], prefix="n")  # another domain, the same relay
+        assert wait_for(lambda: sorted(peer.subjects) == sorted(subjects)), server.log_text()[-3000:]
+        server.wait_log("reusing connection to relay.provider.test[")
+        assert peer.carriers[0] is peer.carriers[1]
+    finally:
+        controller.stop()
