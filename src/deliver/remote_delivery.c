@@ -163,6 +163,23 @@ static void describe_relay(struct domain_attempt *attempt, const struct route_ho
 	         text, port);
 }
 
+/* A kept connection that the server had given up on: it closed it (no reply at all), or said
+ * 421 to every recipient (RFC 5321 §3.8: closing, e.g. its idle timeout). Nothing was
+ * delivered, so the same address is worth a new connection at once. */
+static bool kept_connection_was_gone(const struct domain_attempt *attempt, const struct client_result *result)
+{
+	if (attempt->uses < 2 || result->reusable)
+		return false;
+	if (result->outcome == CLIENT_PROTOCOL_FAILED)
+		return result->reply.code == 0 && strcmp(result->stage, "mail") == 0;
+	if (result->outcome != CLIENT_DONE)
+		return false;
+	for (size_t i = 0; i < attempt->count; i++)
+		if (attempt->recipients[i].delivered || attempt->recipients[i].reply.code != 421)
+			return false;
+	return true;
+}
+
 static void on_client_done(void *context, const struct client_result *result)
 {
 	struct domain_attempt *attempt = context;
@@ -175,6 +192,14 @@ static void on_client_done(void *context, const struct client_result *result)
 			port25_watch_reachable(attempt->run->services->port25, time(NULL));
 	}
 
+	if (kept_connection_was_gone(attempt, result)) {
+		log_info("%s kept connection to %s was closed; connecting again", attempt->run->envelope->id,
+		         attempt->relay);
+		attempt->new_connection = true;
+		attempt->address--;
+		try_next_address(attempt);
+		return;
+	}
 	switch (result->outcome) {
 	case CLIENT_DONE:
 		for (size_t i = 0; i < attempt->count; i++) {
@@ -202,14 +227,6 @@ static void on_client_done(void *context, const struct client_result *result)
 		         result->reply.text[0] ? result->reply.text : "failed");
 		break;
 	case CLIENT_PROTOCOL_FAILED:
-		if (attempt->uses > 1 && result->reply.code == 0 && strcmp(result->stage, "mail") == 0) {
-			/* A kept connection the server had closed: nothing was said, so a new one is safe. */
-			log_info("%s kept connection to %s was closed; connecting again", attempt->run->envelope->id,
-			         attempt->relay);
-			attempt->new_connection = true;
-			attempt->address--;
-			break;
-		}
 		/* A refusal of the connection, of our EHLO or of our login says nothing about the
 		 * recipients (a smarthost rejecting our password is our problem): always temporary. */
 		snprintf(attempt->last_error, sizeof attempt->last_error, "451 4.4.2 %s: %s (at %s)", attempt->relay,

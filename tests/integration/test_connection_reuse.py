@@ -238,6 +238,20 @@ def test_kept_connection_dropped_at_mail_is_replaced_by_a_new_one(make_ternd, dn
     assert "status=deferred" not in server.log_text()
 
 
+def test_421_to_mail_on_a_kept_connection_means_a_new_connection(make_ternd, dns_server, peers):
+    peer = Peer(mail_reply=lambda n: "421 4.4.2 idle too long, closing" if n == 2 else None)
+    one_domain(dns_server, "timeout.test", peers(peer))
+    server = relay_server(make_ternd, dns_server)
+    subjects = send_many(server, ["a@timeout.test"])
+    assert wait_for(lambda: peer.subjects)
+    subjects += send_many(server, ["b@timeout.test"], prefix="n")
+    assert wait_for(lambda: len(peer.subjects) == 2, timeout=20), server.log_text()[-3000:]
+    server.wait_log("was closed; connecting again")
+    assert sorted(peer.subjects) == sorted(subjects)
+    assert "status=deferred" not in server.log_text()
+    assert peer.connections == 2
+
+
 def test_per_domain_limit_of_two_is_never_exceeded(make_ternd, dns_server, peers):
     peer = Peer(rcpt_delay=0.3)
     one_domain(dns_server, "narrow.test", peers(peer))
