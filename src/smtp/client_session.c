@@ -27,7 +27,8 @@
 #define CLIENT_SESSION_DATA_START_TIMEOUT 120          /* §4.5.3.2.4: the 354 */
 #define CLIENT_SESSION_DATA_BLOCK_TIMEOUT 180          /* §4.5.3.2.5: each block of data to leave */
 #define CLIENT_SESSION_DATA_END_TIMEOUT   600          /* §4.5.3.2.6: the reply after the end of data */
-#define CLIENT_SESSION_QUIT_TIMEOUT       5            /* ours: the 221 only lets the server log a clean end */
+#define CLIENT_SESSION_QUIT_TIMEOUT       5            /* ours: the 221 only lets the server log a clean end
+                                                          (and the 250 to RSET only keeps a connection) */
 #define CLIENT_SESSION_CONNECT_TIMEOUT    30           /* ours (as Postfix), when the request says 0 */
 #define CLIENT_SESSION_READ_HIGH_WATER    (256 * 1024) /* stop reading while this much is unread */
 
@@ -59,7 +60,8 @@ static const struct client_step {
     [CLIENT_STATE_DATA] = {"data", "data", "after DATA", WAIT_DATA_START, client_transaction_on_data},
     [CLIENT_STATE_CONTENT] = {"content", "data", "after the end of data", WAIT_DATA_END, client_transaction_on_content},
     [CLIENT_STATE_QUIT] = {"quit", "quit", "after QUIT", WAIT_QUIT, client_transaction_on_quit},
-    [CLIENT_STATE_RSET] = {"rset", "rset", "after RSET", WAIT_COMMAND, client_transaction_on_rset},
+    /* The RSET reply only decides whether the connection is kept: no need to wait long. */
+    [CLIENT_STATE_RSET] = {"rset", "rset", "after RSET", WAIT_QUIT, client_transaction_on_rset},
     [CLIENT_STATE_IDLE] = {"idle", "mail", "while idle", WAIT_NONE, NULL},
 };
 
