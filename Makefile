@@ -30,6 +30,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 # so the link line proves the module depends on nothing else.
 UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dkim_key dkim_check dkim_tag_list
 UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dmarc_record org_domain authentication_results dmarc_from dmarc_policy
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature destination_limits
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -55,6 +56,7 @@ unit_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
 unit_header_writer := src/mailauth/header_writer.c src/util/base64.c
 # Every unit_NAME above is a test (one line each, so parallel additions merge cleanly).
 UNIT_TESTS := $(sort $(patsubst unit_%,%,$(filter unit_%,$(.VARIABLES))))
+unit_destination_limits := src/deliver/destination_limits.c
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
 unit_dkim_signature := src/mailauth/dkim_signature.c src/mailauth/dkim_tag_list.c src/util/base64.c
@@ -129,7 +131,7 @@ $(OUT)/tests/bounce_driver: $(call objects,tests/drivers/bounce_driver.c $(UTIL_
 
 # The outbound SMTP client alone, driven from the command line by the integration tests.
 CLIENT_SESSION_DRIVER_SOURCES := tests/drivers/client_session_driver.c src/smtp/client_session.c \
-	src/smtp/client_ehlo.c src/smtp/client_transaction.c src/smtp/client_replies.c src/net/tls_client.c \
+	src/smtp/client_ehlo.c src/smtp/client_transaction.c src/smtp/client_reuse.c src/smtp/client_replies.c src/net/tls_client.c \
 	src/net/tls.c src/util/base64.c $(UTIL_SOURCES)
 $(OUT)/tests/client_session_driver: $(call objects,$(CLIENT_SESSION_DRIVER_SOURCES))
 	@mkdir -p $(dir $@)

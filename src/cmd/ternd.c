@@ -132,6 +132,9 @@ static void reload(struct daemon_state *state)
 	    fresh->listener_count != running->listener_count)
 		log_warning("reload: listener and spool changes take effect at the next restart");
 	config_current_set(fresh);
+	destination_limits_configure(state->delivery.limits, fresh->max_outbound_connections_per_domain,
+	                             fresh->max_outbound_connections);
+	scheduler_set_remote_slots(state->scheduler, fresh->max_outbound_connections);
 	log_info("reloaded %s", state->config_path);
 }
 
@@ -171,7 +174,10 @@ static int start_outbound(struct daemon_state *state, const struct config *confi
 	                                             .spool = state->spool,
 	                                             .remote_port = 25,
 	                                             .port25 = port25_watch_create(),
-	                                             .limits = destination_limits_create()};
+	                                             .limits = destination_limits_create(
+	                                                 config->max_outbound_connections_per_domain,
+	                                                 config->max_outbound_connections)};
+	state->delivery.connections = connection_cache_create(state->base, state->delivery.limits);
 	state->delivery.resolver = resolver_create(state->base, config->resolver,
 	                                           config->dnssec ? DNSSEC_ROOT_KEY : NULL, error, sizeof error);
 	if (state->delivery.resolver == NULL) {
@@ -203,6 +209,7 @@ static int serve(struct daemon_state *state)
 	if (start_outbound(state, config) != 0)
 		return 1;
 	state->scheduler = scheduler_create(&state->delivery);
+	scheduler_set_remote_slots(state->scheduler, config->max_outbound_connections);
 	state->services = (struct session_services){.base = state->base,
 	                                            .spool = state->spool,
 	                                            .workpool = state->pool,
@@ -252,6 +259,7 @@ static void cleanup(struct daemon_state *state)
 	identity_check_free(state->identity_check); /* after the resolver: no callback can come */
 	SSL_CTX_free(state->delivery.tls_client);
 	port25_watch_free(state->delivery.port25);
+	connection_cache_free(state->delivery.connections); /* before the limits its closings would release */
 	destination_limits_free(state->delivery.limits);
 	if (state->shutdown_poll)
 		event_free(state->shutdown_poll);

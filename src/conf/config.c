@@ -300,6 +300,8 @@ static struct config *config_new(const char *path)
 	config->max_recipients = 100; /* RFC 5321 §4.5.3.1.8: at least 100 must be accepted */
 	config->max_connections = 1000;
 	config->max_connections_per_ip = 20;
+	config->max_outbound_connections = 64;
+	config->max_outbound_connections_per_domain = 20; /* Postfix's default_destination_concurrency_limit */
 	config->command_timeout = 5 * 60; /* RFC 5321 §4.5.3.2.7 */
 	config->data_timeout = 10 * 60;
 	config->retry_interval = 5 * 60;

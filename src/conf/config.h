@@ -13,6 +13,8 @@
  *   max-recipients N             (per message; default 100)
  *   max-connections N            (in total; default 1000)
  *   max-connections-per-ip N     (default 20)
+ *   max-outbound-connections N   (to other servers at once, in total; default 64)
+ *   max-outbound-connections-per-domain N  (to one destination domain or relay; default 20)
  *   command-timeout DURATION     (s/m/h suffix; default 5m, RFC 5321 §4.5.3.2.7)
  *   data-timeout DURATION        (default 10m)
  *   greeting-delay DURATION      (default 0: greet at once; else refuse early talkers)
@@ -107,6 +109,8 @@ struct config_domain {
 	size_t alias_count;
 };
 
+#define CONFIG_OUTBOUND_CONNECTIONS_MAX 10000 /* ours: each is a socket and a delivery in flight */
+
 struct config {
 	char *path;              /* the file it came from; owned */
 	char *hostname;
@@ -126,6 +130,8 @@ struct config {
 	unsigned max_recipients;
 	unsigned max_connections;
 	unsigned max_connections_per_ip;
+	unsigned max_outbound_connections;            /* at most CONFIG_OUTBOUND_CONNECTIONS_MAX */
+	unsigned max_outbound_connections_per_domain; /* at most max_outbound_connections */
 	unsigned command_timeout;  /* seconds */
 	unsigned data_timeout;     /* seconds */
 	unsigned greeting_delay;   /* seconds before the 220; a client talking first is refused */

@@ -363,6 +363,8 @@ static const struct directive top_directives[] = {
 	VALUE("max-recipients", VALUE_COUNT, max_recipients, "N"),
 	VALUE("max-connections", VALUE_COUNT, max_connections, "N"),
 	VALUE("max-connections-per-ip", VALUE_COUNT, max_connections_per_ip, "N"),
+	VALUE("max-outbound-connections", VALUE_COUNT, max_outbound_connections, "N"),
+	VALUE("max-outbound-connections-per-domain", VALUE_COUNT, max_outbound_connections_per_domain, "N"),
 	VALUE("command-timeout", VALUE_DURATION, command_timeout, "DURATION"),
 	VALUE("data-timeout", VALUE_DURATION, data_timeout, "DURATION"),
 	VALUE("greeting-delay", VALUE_PERIOD, greeting_delay, "DURATION"),
@@ -494,6 +496,30 @@ void config_directives_open_block(struct config_parser *parser, const struct con
 		run_directive(parser, directive, statement);
 }
 
+/* Outbound connection limits: the total bounded (each is a socket, and the remote lane of the
+ * scheduler runs as many attempts), the per-domain one within the total. */
+static void check_outbound_connections(struct config_parser *parser)
+{
+	struct config *config = parser->config;
+	unsigned total_line = parser->seen[find_directive(top_directives, "max-outbound-connections") - top_directives];
+	unsigned domain_line =
+	    parser->seen[find_directive(top_directives, "max-outbound-connections-per-domain") - top_directives];
+
+	if (config->max_outbound_connections > CONFIG_OUTBOUND_CONNECTIONS_MAX) {
+		config_report(parser, total_line, "max-outbound-connections: %u is too many (at most %u)",
+		              config->max_outbound_connections, CONFIG_OUTBOUND_CONNECTIONS_MAX);
+		return;
+	}
+	if (config->max_outbound_connections_per_domain <= config->max_outbound_connections)
+		return;
+	if (domain_line == 0) /* only the total was lowered: the default per domain follows it */
+		config->max_outbound_connections_per_domain = config->max_outbound_connections;
+	else
+		config_report(parser, domain_line,
+		              "max-outbound-connections-per-domain: %u is more than max-outbound-connections (%u)",
+		              config->max_outbound_connections_per_domain, config->max_outbound_connections);
+}
+
 void config_directives_check_required(struct config_parser *parser)
 {
 	const struct config *config = parser->config;
@@ -507,4 +533,5 @@ void config_directives_check_required(struct config_parser *parser)
 		if (config->listeners[i].role != LISTENER_SMTP)
 			config_report(parser, parser->listener_lines[i], "listen: %s needs a certificate (add: tls cert PATH key PATH)",
 			              config->listeners[i].role == LISTENER_SUBMISSION ? "submission" : "submissions");
+	check_outbound_connections(parser);
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "conf/config.h"
+#include "deliver/connection_cache.h"
 #include "deliver/destination_limits.h"
 #include "deliver/port25_watch.h"
 #include "dns/resolver.h"
@@ -26,7 +27,8 @@ struct delivery_services {
 	SSL_CTX *tls_client;       /* for STARTTLS to other servers; NULL: plaintext only */
 	unsigned remote_port;      /* 25, except where a test says otherwise */
 	struct port25_watch *port25; /* notices a blocked port 25 (deliver/port25_watch.c) */
-	struct destination_limits *limits; /* connections per destination domain */
+	struct destination_limits *limits; /* connections per destination, and in total */
+	struct connection_cache *connections; /* connections kept for the next message */
 };
 
 #define DELIVERY_BOUNCES_MAX 2 /* a bounce and a delay warning, at most, per attempt */

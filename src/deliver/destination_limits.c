@@ -1,5 +1,6 @@
-/* destination_limits: a short list of the domains with connections open, each with its count
- * and a FIFO of attempts waiting for a slot. Domains are compared ASCII case-insensitively. */
+/* destination_limits: a short list of the destinations with slots taken, each with its count,
+ * a total count, and one FIFO line of waiting attempts (each naming its destination and the
+ * server it wants). Destinations are compared ASCII case-insensitively, keys exactly. */
 #include "deliver/destination_limits.h"
 
 #include <stdio.h>
@@ -7,27 +8,44 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dns/resolver.h"
 #include "util/xalloc.h"
 
 struct waiter {
-	void (*resume)(void *);
+	char *destination;
+	char *key;
+	destination_limits_resume *resume;
 	void *context;
 	struct waiter *next;
 };
 
 struct destination {
-	char domain[DNS_NAME_MAX + 1];
+	char *name;
 	unsigned open;
-	struct waiter *head, *tail;
 	struct destination *next;
 };
 
 struct destination_limits {
+	unsigned per_destination, total; /* the maxima */
+	unsigned open;                   /* slots taken, all destinations */
 	struct destination *destinations;
+	struct waiter *line; /* in arrival order */
 };
 
-struct destination_limits *destination_limits_create(void) { return xcalloc(1, sizeof(struct destination_limits)); }
+struct destination_limits *destination_limits_create(unsigned per_destination, unsigned total)
+{
+	struct destination_limits *limits = xcalloc(1, sizeof *limits);
+
+	limits->per_destination = per_destination ? per_destination : DESTINATION_CONNECTIONS_MAX;
+	limits->total = total ? total : DESTINATION_CONNECTIONS_TOTAL;
+	return limits;
+}
+
+static void free_waiter(struct waiter *waiter)
+{
+	free(waiter->destination);
+	free(waiter->key);
+	free(waiter);
+}
 
 void destination_limits_free(struct destination_limits *limits)
 {
@@ -35,64 +53,137 @@ void destination_limits_free(struct destination_limits *limits)
 		return;
 	while (limits->destinations) {
 		struct destination *next = limits->destinations->next;
+		free(limits->destinations->name);
 		free(limits->destinations);
 		limits->destinations = next;
+	}
+	while (limits->line) {
+		struct waiter *next = limits->line->next;
+		free_waiter(limits->line);
+		limits->line = next;
 	}
 	free(limits);
 }
 
-static struct destination **find(struct destination_limits *limits, const char *domain)
+static struct destination **find(struct destination_limits *limits, const char *name)
 {
 	struct destination **link = &limits->destinations;
 
-	while (*link && strcasecmp((*link)->domain, domain) != 0)
+	while (*link && strcasecmp((*link)->name, name) != 0)
 		link = &(*link)->next;
 	return link;
 }
 
-bool destination_limits_acquire(struct destination_limits *limits, const char *domain, void (*resume)(void *),
-                                void *context)
+static unsigned open_for(const struct destination_limits *limits, const char *name)
 {
-	struct destination **link = find(limits, domain);
-	struct waiter *waiter;
+	for (const struct destination *d = limits->destinations; d; d = d->next)
+		if (strcasecmp(d->name, name) == 0)
+			return d->open;
+	return 0;
+}
+
+static bool fits(const struct destination_limits *limits, const char *name)
+{
+	return limits->open < limits->total && open_for(limits, name) < limits->per_destination;
+}
+
+static void take(struct destination_limits *limits, const char *name)
+{
+	struct destination **link = find(limits, name);
 
 	if (*link == NULL) {
 		*link = xcalloc(1, sizeof **link);
-		snprintf((*link)->domain, sizeof (*link)->domain, "%s", domain);
+		(*link)->name = xstrdup(name);
 	}
-	if ((*link)->open < DESTINATION_CONNECTIONS_MAX) {
-		(*link)->open++;
+	(*link)->open++;
+	limits->open++;
+}
+
+/* Starts the first waiter that fits, if any; returns whether one started. */
+static bool start_one_waiting(struct destination_limits *limits)
+{
+	for (struct waiter **link = &limits->line; *link; link = &(*link)->next) {
+		struct waiter *waiter = *link;
+		if (!fits(limits, waiter->destination))
+			continue;
+		*link = waiter->next;
+		take(limits, waiter->destination);
+		waiter->resume(waiter->context, NULL, 0);
+		free_waiter(waiter);
 		return true;
 	}
-	waiter = xcalloc(1, sizeof *waiter);
-	waiter->resume = resume;
-	waiter->context = context;
-	if ((*link)->tail)
-		(*link)->tail->next = waiter;
-	else
-		(*link)->head = waiter;
-	(*link)->tail = waiter;
 	return false;
 }
 
-void destination_limits_release(struct destination_limits *limits, const char *domain)
+void destination_limits_configure(struct destination_limits *limits, unsigned per_destination, unsigned total)
 {
-	struct destination **link = find(limits, domain);
-	struct destination *destination = *link;
+	limits->per_destination = per_destination ? per_destination : DESTINATION_CONNECTIONS_MAX;
+	limits->total = total ? total : DESTINATION_CONNECTIONS_TOTAL;
+	while (start_one_waiting(limits))
+		;
+}
+
+bool destination_limits_acquire(struct destination_limits *limits, const char *destination, const char *key,
+                                destination_limits_resume *resume, void *context)
+{
+	struct waiter **link = &limits->line;
 	struct waiter *waiter;
 
-	if (destination == NULL)
-		return;
-	if ((waiter = destination->head) != NULL) { /* the slot passes straight to the next in line */
-		destination->head = waiter->next;
-		if (destination->head == NULL)
-			destination->tail = NULL;
-		waiter->resume(waiter->context);
-		free(waiter);
-		return;
+	/* Nobody in line fits now (each release starts whoever does), so this one need not queue
+	 * behind attempts for other destinations. */
+	if (fits(limits, destination)) {
+		take(limits, destination);
+		return true;
 	}
-	if (--destination->open == 0) {
-		*link = destination->next;
-		free(destination);
+	waiter = xcalloc(1, sizeof *waiter);
+	waiter->destination = xstrdup(destination);
+	waiter->key = xstrdup(key);
+	waiter->resume = resume;
+	waiter->context = context;
+	while (*link)
+		link = &(*link)->next;
+	*link = waiter;
+	return false;
+}
+
+void destination_limits_release(struct destination_limits *limits, const char *destination)
+{
+	struct destination **link = find(limits, destination);
+	struct destination *found = *link;
+
+	if (found == NULL)
+		return;
+	limits->open--;
+	if (--found->open == 0) {
+		*link = found->next;
+		free(found->name);
+		free(found);
 	}
+	start_one_waiting(limits);
+}
+
+bool destination_limits_hand_over(struct destination_limits *limits, const char *destination, const char *key,
+                                  void *connection, unsigned uses)
+{
+	for (struct waiter **link = &limits->line; *link; link = &(*link)->next) {
+		struct waiter *waiter = *link;
+		if (strcasecmp(waiter->destination, destination) != 0 || strcmp(waiter->key, key) != 0)
+			continue;
+		*link = waiter->next; /* the slot passes with the connection: no count changes */
+		waiter->resume(waiter->context, connection, uses);
+		free_waiter(waiter);
+		return true;
+	}
+	return false;
+}
+
+bool destination_limits_contended(const struct destination_limits *limits, const char *destination)
+{
+	bool total_full = limits->open >= limits->total;
+
+	for (const struct waiter *waiter = limits->line; waiter; waiter = waiter->next)
+		if (strcasecmp(waiter->destination, destination) == 0 ||
+		    (total_full && open_for(limits, waiter->destination) < limits->per_destination))
+			return true;
+	return false;
 }

@@ -1,24 +1,44 @@
-/* destination_limits: at most DESTINATION_CONNECTIONS_MAX connections at once to one
- * destination domain, so a big queue for one receiver does not look like an attack to it.
- * Attempts over the limit wait in line and start as connections finish. Loop thread only. */
+/* destination_limits: connection slots for outbound SMTP. At most a configured number of
+ * connections at once to one destination (a domain's MX hosts, or one smarthost), so a big
+ * queue for one receiver does not look like an attack to it, and at most a configured number
+ * in total. An attempt over a limit waits in line; a slot that frees up goes to the first in
+ * line that fits, and an idle open connection can go, with its slot, to one waiting for the
+ * same server (RFC 5321 §3.3: several transactions on one connection). Loop thread only. */
 #ifndef TERN_DESTINATION_LIMITS_H
 #define TERN_DESTINATION_LIMITS_H
 
 #include <stdbool.h>
 
-#define DESTINATION_CONNECTIONS_MAX 20 /* like Postfix's default_destination_concurrency_limit */
+/* Defaults; the config sets both (max-outbound-connections-per-domain, max-outbound-connections). */
+#define DESTINATION_CONNECTIONS_MAX   20 /* per destination, as Postfix's default_destination_concurrency_limit */
+#define DESTINATION_CONNECTIONS_TOTAL 64 /* in total */
 
 struct destination_limits;
 
-struct destination_limits *destination_limits_create(void);
+/* resume(context, connection, uses): the waiter now holds a slot; connection is NULL (open a
+ * new one) or an idle open connection handed over with its slot, already used for uses
+ * transactions. */
+typedef void destination_limits_resume(void *context, void *connection, unsigned uses);
+
+struct destination_limits *destination_limits_create(unsigned per_destination, unsigned total);
 /* Frees; nobody may be waiting. NULL is a no-op. */
 void destination_limits_free(struct destination_limits *limits);
+/* New maxima (a reload); waiters that now fit get their slots. Slots already taken stay. */
+void destination_limits_configure(struct destination_limits *limits, unsigned per_destination, unsigned total);
 
-/* Takes a connection slot for domain and returns true, or, when the domain is at its limit,
- * returns false and calls resume(context) later, once a slot is taken on the caller's behalf. */
-bool destination_limits_acquire(struct destination_limits *limits, const char *domain, void (*resume)(void *),
-                                void *context);
-/* Gives back a slot taken for domain; the first waiter, if any, gets it. */
-void destination_limits_release(struct destination_limits *limits, const char *domain);
+/* Takes a slot for destination and returns true, or, when a limit is reached, returns false
+ * and calls resume later, once a slot is taken on the caller's behalf. key names the server
+ * the caller will talk to (see destination_limits_hand_over); it is copied. */
+bool destination_limits_acquire(struct destination_limits *limits, const char *destination, const char *key,
+                                destination_limits_resume *resume, void *context);
+/* Gives back a slot taken for destination; the first waiter that fits, if any, gets it. */
+void destination_limits_release(struct destination_limits *limits, const char *destination);
+/* Hands an idle connection to key, with its slot of destination, to the first waiter for that
+ * destination and key. Returns false (nothing done) when nobody waits for it. */
+bool destination_limits_hand_over(struct destination_limits *limits, const char *destination, const char *key,
+                                  void *connection, unsigned uses);
+/* Whether a slot of destination given back now would let a waiter start (so holding an idle
+ * connection of destination would keep someone waiting). */
+bool destination_limits_contended(const struct destination_limits *limits, const char *destination);
 
 #endif

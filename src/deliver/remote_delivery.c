@@ -3,7 +3,10 @@
  * are tried in the route's order (RFC 5321 §5.1) until a server answers the transaction; a
  * 5xx for a recipient fails it, a 4xx or no answer leaves it pending (RFC 5321 §4.2.1), and
  * DNS trouble never fails anything. Opportunistic STARTTLS that breaks is retried in clear
- * (RFC 7435 §3). Storing the outcome is the caller's job. */
+ * (RFC 7435 §3). A connection is asked to stay open after the transaction and offered to the
+ * next message for the same server (connection_cache.c, RFC 5321 §3.3); one taken from there
+ * that turns out closed is replaced by a new connection to the same address. Storing the
+ * outcome is the caller's job. */
 #include "deliver/remote_delivery.h"
 
 #include <arpa/inet.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "deliver/connection_cache.h"
 #include "deliver/route.h"
 #include "net/tls_client.h"
 #include "smtp/client_session.h"
@@ -37,6 +41,11 @@ struct domain_attempt {
 	SSL_CTX *smarthost_tls; /* a context trusting the relay's own CA file, when it names one */
 	bool reached;         /* some server answered (port 25 works, for a direct attempt) */
 	bool holding_slot;    /* holds one of the destination's connection slots */
+	char destination[DNS_NAME_MAX + 1]; /* what connection limits count: the domain, or the relay */
+	struct client_session *session;     /* the connection in use, until its done */
+	unsigned uses;        /* messages over that connection, this one included */
+	bool new_connection;  /* a kept connection to this address was lost: open a new one */
+	char key[DNS_NAME_MAX * 2 + 512]; /* the server and how we talk to it (connection_cache.h) */
 	char relay[DNS_NAME_MAX + 64];
 	char last_error[1400];
 };
@@ -121,7 +130,7 @@ static void finish_domain(struct domain_attempt *attempt)
 
 	if (attempt->holding_slot) {
 		attempt->holding_slot = false;
-		destination_limits_release(run->services->limits, attempt->domain);
+		destination_limits_release(run->services->limits, attempt->destination);
 	}
 
 	if (--run->domains_left > 0)
@@ -154,22 +163,54 @@ static void describe_relay(struct domain_attempt *attempt, const struct route_ho
 	         text, port);
 }
 
+/* A kept connection that the server had given up on: it closed it (no reply at all), or said
+ * 421 to every recipient (RFC 5321 §3.8: closing, e.g. its idle timeout). Nothing was
+ * delivered, so the same address is worth a new connection at once. */
+static bool kept_connection_was_gone(const struct domain_attempt *attempt, const struct client_result *result)
+{
+	if (attempt->uses < 2 || result->reusable)
+		return false;
+	if (result->outcome == CLIENT_PROTOCOL_FAILED)
+		return result->reply.code == 0 && strcmp(result->stage, "mail") == 0;
+	if (result->outcome != CLIENT_DONE)
+		return false;
+	for (size_t i = 0; i < attempt->count; i++)
+		if (attempt->recipients[i].delivered || attempt->recipients[i].reply.code != 421)
+			return false;
+	return true;
+}
+
 static void on_client_done(void *context, const struct client_result *result)
 {
 	struct domain_attempt *attempt = context;
+	struct client_session *session = attempt->session;
 
+	attempt->session = NULL; /* gone, unless reusable: then ours until offered */
 	if (result->outcome != CLIENT_CONNECT_FAILED && !attempt->reached) {
 		attempt->reached = true;
 		if (attempt->smarthost == NULL)
 			port25_watch_reachable(attempt->run->services->port25, time(NULL));
 	}
 
+	if (kept_connection_was_gone(attempt, result)) {
+		log_info("%s kept connection to %s was closed; connecting again", attempt->run->envelope->id,
+		         attempt->relay);
+		attempt->new_connection = true;
+		attempt->address--;
+		try_next_address(attempt);
+		return;
+	}
 	switch (result->outcome) {
 	case CLIENT_DONE:
 		for (size_t i = 0; i < attempt->count; i++) {
 			const struct client_reply *reply = &attempt->recipients[i].reply;
 			settle(attempt, i, attempt->recipients[i].delivered,
 			       reply->code ? reply->text : "451 4.4.2 no reply from the server", result->tls);
+		}
+		if (result->reusable) { /* its slot goes with it */
+			attempt->holding_slot = false;
+			connection_cache_offer(attempt->run->services->connections, attempt->destination, attempt->key,
+			                       session, attempt->uses);
 		}
 		finish_domain(attempt);
 		return;
@@ -202,19 +243,62 @@ static void on_client_done(void *context, const struct client_result *result)
 	try_next_address(attempt);
 }
 
-/* A slot was freed and handed to this attempt. */
-static void resume_with_slot(void *context)
+/* Talks to the address chosen by try_next_address: over connection (kept after uses messages)
+ * or a new one. The attempt holds a slot. */
+static void connect_or_continue(struct domain_attempt *attempt, struct client_session *connection, unsigned uses)
+{
+	if (attempt->plaintext_now)
+		log_info("%s retrying %s without TLS", attempt->run->envelope->id, attempt->relay);
+	attempt->plaintext_now = false;
+	attempt->new_connection = false;
+	attempt->address++;
+	if (connection != NULL) {
+		attempt->uses = uses + 1;
+		log_info("%s reusing connection to %s (message %u over it)", attempt->run->envelope->id, attempt->relay,
+		         attempt->uses);
+		attempt->session = connection;
+		client_session_continue(connection, &attempt->request, on_client_done, attempt);
+		return;
+	}
+	attempt->uses = 1;
+	attempt->session = client_session_start(attempt->run->services->base, &attempt->request, on_client_done, attempt);
+}
+
+/* A slot was freed and handed to this attempt, maybe with a connection to its server. */
+static void resume_with_slot(void *context, void *connection, unsigned uses)
 {
 	struct domain_attempt *attempt = context;
 
 	attempt->holding_slot = true;
-	try_next_address(attempt);
+	if (connection != NULL)
+		connect_or_continue(attempt, connection, uses);
+	else
+		try_next_address(attempt);
+}
+
+/* The server and everything that shapes the talk with it: only a connection made for the same
+ * key may carry this message (same route, address, TLS policy and trust, login, EHLO name). */
+static void make_key(struct domain_attempt *attempt)
+{
+	const struct client_request *request = &attempt->request;
+	const struct config_relay *relay = attempt->smarthost;
+	const char *tls = request->tls_context == NULL        ? "clear"
+	                  : request->tls == CLIENT_TLS_IMPLICIT ? "implicit"
+	                  : request->tls == CLIENT_TLS_REQUIRED ? "required"
+	                                                        : "opportunistic";
+
+	snprintf(attempt->key, sizeof attempt->key, "%s %s %s tls=%s ca=%s auth=%s helo=%s", attempt->destination,
+	         request->host_name, attempt->relay, tls, relay && relay->ca_file ? relay->ca_file : "-",
+	         request->auth_user ? request->auth_user : "-", request->helo_name);
 }
 
 static void try_next_address(struct domain_attempt *attempt)
 {
+	const struct delivery_services *services = attempt->run->services;
 	const struct route *route = attempt->route;
 	const struct route_host *host;
+	struct client_session *kept;
+	unsigned uses = 0;
 
 	while (attempt->host < route->host_count && attempt->address >= route->hosts[attempt->host].address_count) {
 		attempt->host++;
@@ -227,10 +311,6 @@ static void try_next_address(struct domain_attempt *attempt)
 		finish_domain(attempt);
 		return;
 	}
-	if (!attempt->holding_slot &&
-	    !destination_limits_acquire(attempt->run->services->limits, attempt->domain, resume_with_slot, attempt))
-		return; /* resume_with_slot comes back here once a connection to the domain ends */
-	attempt->holding_slot = true;
 	host = &route->hosts[attempt->host];
 	describe_relay(attempt, host, attempt->address);
 	attempt->request.address = host->addresses[attempt->address];
@@ -239,11 +319,22 @@ static void try_next_address(struct domain_attempt *attempt)
 	attempt->request.tls_context = attempt->smarthost_tls        ? attempt->smarthost_tls
 	                               : attempt->plaintext_now ? NULL
 	                                                        : attempt->run->services->tls_client;
-	if (attempt->plaintext_now)
-		log_info("%s retrying %s without TLS", attempt->run->envelope->id, attempt->relay);
-	attempt->plaintext_now = false;
-	attempt->address++;
-	client_session_start(attempt->run->services->base, &attempt->request, on_client_done, attempt);
+	make_key(attempt);
+	if (!attempt->new_connection &&
+	    (kept = connection_cache_take(services->connections, attempt->destination, attempt->key, &uses)) != NULL) {
+		if (attempt->holding_slot) /* the kept connection brings a slot of its own */
+			destination_limits_release(services->limits, attempt->destination);
+		attempt->holding_slot = true;
+		connect_or_continue(attempt, kept, uses);
+		return;
+	}
+	if (!attempt->holding_slot &&
+	    !destination_limits_acquire(services->limits, attempt->destination, attempt->key, resume_with_slot, attempt)) {
+		connection_cache_make_room(services->connections, attempt->destination);
+		return; /* resume_with_slot comes back once a slot (or a connection) is free */
+	}
+	attempt->holding_slot = true;
+	connect_or_continue(attempt, NULL, 0);
 }
 
 static void on_route(void *context, const struct route *route)
@@ -337,13 +428,16 @@ static void prepare(struct remote_run *run, struct domain_attempt *attempt)
 	                                           .source_length = run->config->source_length,
 	                                           .tls = CLIENT_TLS_OPPORTUNISTIC,
 	                                           .connect_timeout = REMOTE_CONNECT_TIMEOUT,
-	                                           .message = &attempt->message};
+	                                           .message = &attempt->message,
+	                                           .keep_open = true};
 	attempt->smarthost = config_find_relay(run->config, attempt->domain);
 	if (attempt->smarthost == NULL && config_find_fallback_relay(run->config) != NULL &&
 	    port25_watch_blocked(run->services->port25, time(NULL)))
 		attempt->smarthost = config_find_fallback_relay(run->config);
 	if (attempt->smarthost != NULL)
 		prepare_relay(attempt);
+	snprintf(attempt->destination, sizeof attempt->destination, "%s",
+	         attempt->smarthost ? attempt->smarthost->host : attempt->domain);
 }
 
 void remote_delivery_run(const struct delivery_services *services, const struct config *config,

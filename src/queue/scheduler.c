@@ -1,7 +1,7 @@
 /* scheduler: two lanes of message ids ready for delivery, and a list of deferred ids with one
  * timer for the earliest retry. Every attempt starts in the local lane (at most
  * SCHEDULER_LOCAL_SLOTS at once); one that needs other servers moves to the remote lane when
- * it has a slot there (SCHEDULER_REMOTE_SLOTS), else it stores its local outcome and queues
+ * it has a slot there (max-outbound-connections), else it stores its local outcome and queues
  * for the remote lane. So servers that stall remote deliveries (RFC 5321 lets a reply take
  * 10 minutes) can fill the remote lane but never hold up delivery into local mailboxes.
  * Each job holds a reference to the config it started with: a reload never frees a config a
@@ -199,6 +199,12 @@ struct scheduler *scheduler_create(const struct delivery_services *services)
 	scheduler->remote.slots = SCHEDULER_REMOTE_SLOTS;
 	scheduler->retry_timer = evtimer_new(services->base, on_retry_timer, scheduler);
 	return scheduler;
+}
+
+void scheduler_set_remote_slots(struct scheduler *scheduler, unsigned slots)
+{
+	scheduler->remote.slots = slots ? slots : SCHEDULER_REMOTE_SLOTS;
+	start_deliveries(scheduler);
 }
 
 static void free_list(struct queued_id *q)

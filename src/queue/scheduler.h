@@ -12,10 +12,14 @@
 struct scheduler;
 
 #define SCHEDULER_LOCAL_SLOTS 16  /* attempts loading, delivering locally, storing */
-#define SCHEDULER_REMOTE_SLOTS 64 /* attempts talking to other servers (mostly waiting) */
+#define SCHEDULER_REMOTE_SLOTS 64 /* attempts talking to other servers (mostly waiting); the
+                                     default of max-outbound-connections */
 
 /* services must outlive the scheduler. */
 struct scheduler *scheduler_create(const struct delivery_services *services);
+/* Sets the remote lane's slots (max-outbound-connections; at start and on reload). Attempts
+ * already running keep theirs; waiting ones start if there is new room. */
+void scheduler_set_remote_slots(struct scheduler *scheduler, unsigned slots);
 /* Frees the scheduler; deliveries in flight must have finished (see scheduler_busy). */
 void scheduler_free(struct scheduler *scheduler);
 

@@ -27,7 +27,8 @@
 #define CLIENT_SESSION_DATA_START_TIMEOUT 120          /* §4.5.3.2.4: the 354 */
 #define CLIENT_SESSION_DATA_BLOCK_TIMEOUT 180          /* §4.5.3.2.5: each block of data to leave */
 #define CLIENT_SESSION_DATA_END_TIMEOUT   600          /* §4.5.3.2.6: the reply after the end of data */
-#define CLIENT_SESSION_QUIT_TIMEOUT       5            /* ours: the 221 only lets the server log a clean end */
+#define CLIENT_SESSION_QUIT_TIMEOUT       5            /* ours: the 221 only lets the server log a clean end
+                                                          (and the 250 to RSET only keeps a connection) */
 #define CLIENT_SESSION_CONNECT_TIMEOUT    30           /* ours (as Postfix), when the request says 0 */
 #define CLIENT_SESSION_READ_HIGH_WATER    (256 * 1024) /* stop reading while this much is unread */
 
@@ -59,6 +60,9 @@ static const struct client_step {
     [CLIENT_STATE_DATA] = {"data", "data", "after DATA", WAIT_DATA_START, client_transaction_on_data},
     [CLIENT_STATE_CONTENT] = {"content", "data", "after the end of data", WAIT_DATA_END, client_transaction_on_content},
     [CLIENT_STATE_QUIT] = {"quit", "quit", "after QUIT", WAIT_QUIT, client_transaction_on_quit},
+    /* The RSET reply only decides whether the connection is kept: no need to wait long. */
+    [CLIENT_STATE_RSET] = {"rset", "rset", "after RSET", WAIT_QUIT, client_transaction_on_rset},
+    [CLIENT_STATE_IDLE] = {"idle", "mail", "while idle", WAIT_NONE, NULL},
 };
 
 static unsigned wait_seconds(const struct client_session *session, enum client_wait wait)
@@ -67,7 +71,7 @@ static unsigned wait_seconds(const struct client_session *session, enum client_w
 	                               [WAIT_DATA_START] = CLIENT_SESSION_DATA_START_TIMEOUT,
 	                               [WAIT_DATA_END] = CLIENT_SESSION_DATA_END_TIMEOUT,
 	                               [WAIT_QUIT] = CLIENT_SESSION_QUIT_TIMEOUT};
-	unsigned chosen = session->request->command_timeout;
+	unsigned chosen = session->command_timeout;
 
 	if (chosen == 0)
 		return rfc[wait];
@@ -105,7 +109,7 @@ void client_session_expect(struct client_session *session, enum client_state sta
 	/* §4.5.3.2.6: the wait for the final reply starts once the data has gone; until then the
 	 * write timeout (§4.5.3.2.5) watches each block. */
 	session->arm_on_flush = steps[state].wait == WAIT_DATA_END && unsent(session) > 0;
-	if (!session->arm_on_flush)
+	if (!session->arm_on_flush && steps[state].wait != WAIT_NONE)
 		arm(session, wait_seconds(session, steps[state].wait));
 }
 
@@ -185,7 +189,9 @@ static void fail_in_state(struct client_session *session, const char *what, cons
 	enum client_outcome outcome = CLIENT_PROTOCOL_FAILED;
 	char text[sizeof session->result.reply.text];
 
-	if (session->state == CLIENT_STATE_QUIT) { /* the transaction is over: nothing is lost */
+	/* The transaction is over (refused, or done): nothing is lost, the connection just ends. */
+	if (session->state == CLIENT_STATE_QUIT || session->state == CLIENT_STATE_RSET) {
+		session->keep_open = false;
 		client_session_finish(session);
 		return;
 	}
@@ -258,7 +264,15 @@ static void pump(struct client_session *session)
 	}
 }
 
-static void on_read(struct bufferevent *connection, void *context) { pump(context); }
+static void on_read(struct bufferevent *connection, void *context)
+{
+	struct client_session *session = context;
+
+	if (session->state == CLIENT_STATE_IDLE) /* nothing is due: a 421 or garbage, either way the end */
+		client_reuse_lost(session);
+	else
+		pump(session);
+}
 
 static void on_write(struct bufferevent *connection, void *context)
 {
@@ -318,6 +332,10 @@ static void on_event(struct bufferevent *connection, short events, void *context
 	bool handshaking = session->state == CLIENT_STATE_TLS_IMPLICIT || session->state == CLIENT_STATE_TLS_STARTTLS;
 	char text[128];
 
+	if (session->state == CLIENT_STATE_IDLE) {
+		client_reuse_lost(session);
+		return;
+	}
 	if (events & BEV_EVENT_CONNECTED) {
 		if (session->state == CLIENT_STATE_CONNECTING)
 			connected(session);
@@ -409,6 +427,19 @@ static void on_finish(evutil_socket_t fd, short events, void *context)
 	void (*done)(void *, const struct client_result *) = session->done;
 	void *done_context = session->context;
 
+	if (session->closing) {
+		void (*closed)(void *) = session->closed;
+		void *closed_context = session->closed_context;
+		client_session_cancel(session);
+		if (closed)
+			closed(closed_context);
+		return;
+	}
+	if (result.reusable) { /* the caller owns the session now (client_session.h) */
+		session->ending = false;
+		done(done_context, &result);
+		return;
+	}
 	client_session_cancel(session);
 	done(done_context, &result);
 }
@@ -419,7 +450,8 @@ void client_session_finish(struct client_session *session)
 		return;
 	session->ending = true;
 	evtimer_del(session->timer);
-	if (session->connection != NULL) {
+	/* An idle connection kept for the next message still listens, to notice its loss. */
+	if (session->connection != NULL && session->state != CLIENT_STATE_IDLE) {
 		bufferevent_disable(session->connection, EV_READ | EV_WRITE);
 		bufferevent_setcb(session->connection, NULL, NULL, NULL, NULL);
 	}
@@ -456,8 +488,7 @@ static void describe_address(struct client_session *session)
 	snprintf(session->name, sizeof session->name, "[%s]:%u", text, port);
 }
 
-/* A line break in anything we put on a command line would inject commands. */
-static bool request_is_safe(const struct client_request *request)
+bool client_session_request_is_safe(const struct client_request *request)
 {
 	const struct client_message *message = request->message;
 
@@ -505,6 +536,8 @@ struct client_session *client_session_start(struct event_base *base, const struc
 	session->message = message;
 	session->done = done;
 	session->context = context;
+	session->command_timeout = request->command_timeout;
+	session->keep_open = request->keep_open;
 	session->timer = evtimer_new(base, on_timer, session);
 	session->finisher = event_new(base, -1, 0, on_finish, session);
 	session->accepted = xcalloc(message->recipient_count ? message->recipient_count : 1, sizeof(bool));
@@ -517,7 +550,7 @@ struct client_session *client_session_start(struct event_base *base, const struc
 	describe_address(session);
 	session->state = CLIENT_STATE_CONNECTING;
 	snprintf(session->result.stage, sizeof session->result.stage, "%s", steps[CLIENT_STATE_CONNECTING].stage);
-	if (!request_is_safe(request))
+	if (!client_session_request_is_safe(request))
 		client_session_fail_now(session, CLIENT_PROTOCOL_FAILED, "CR or LF in the HELO name or an address");
 	else
 		connect_now(session);

@@ -2,7 +2,9 @@
  * loop: connect, greeting, EHLO (HELO fallback), STARTTLS when offered (RFC 3207),
  * optional AUTH for a smarthost (RFC 4954), then one message: MAIL, RCPT per recipient
  * (PIPELINING when offered, RFC 2920), DATA with dot-stuffing (or BDAT when offered),
- * QUIT. Timeouts per RFC 5321 §4.5.3.2. The outcome is reported per recipient. */
+ * QUIT, or, when asked, the connection kept for the next message (RFC 5321 §3.3: a new MAIL
+ * after a completed transaction; RSET after an abandoned one, §4.1.1.5). Timeouts per RFC
+ * 5321 §4.5.3.2. The outcome is reported per recipient. */
 #ifndef TERN_CLIENT_SESSION_H
 #define TERN_CLIENT_SESSION_H
 
@@ -64,6 +66,8 @@ struct client_request {
 	                                     0: RFC 5321 §4.5.3.2's own (5 min; 2 min for DATA;
 	                                     3 min per data block; 10 min after the end of data) */
 	struct client_message *message;   /* recipients' replies are written here */
+	bool keep_open;                   /* after the transaction keep the connection if it is in
+	                                     step (result.reusable) instead of saying QUIT */
 };
 
 struct client_result {
@@ -72,6 +76,9 @@ struct client_result {
 	char tls[128];              /* "TLS1.3 TLS_AES_256_GCM_SHA384", or "" for plaintext */
 	bool tls_verified;          /* the certificate verified for host_name */
 	char stage[16];             /* where it ended: "connect", "greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "quit" */
+	bool reusable;              /* keep_open was asked and granted: the connection is open, idle, no
+	                               transaction open, and the session now belongs to the caller, who
+	                               must end it with client_session_close or client_session_continue */
 };
 
 struct client_session;
@@ -82,7 +89,20 @@ struct client_session *client_session_start(struct event_base *base, const struc
                                             void (*done)(void *context, const struct client_result *result),
                                             void *context);
 /* Aborts: closes the connection and frees the session; done is not called. Not after done has
- * run (the session is gone by then). NULL is a no-op. */
+ * run (the session is gone by then), unless done reported it reusable. NULL is a no-op. */
 void client_session_cancel(struct client_session *session);
+
+/* On a session done reported reusable: delivers request->message on the same connection, with
+ * the same meaning of done as client_session_start (the request's address, TLS and AUTH fields
+ * are not used again: the connection has them already). A connection that was lost while idle
+ * ends with CLIENT_PROTOCOL_FAILED at stage "mail" and reply code 0, before anything is sent. */
+void client_session_continue(struct client_session *session, const struct client_request *request,
+                             void (*done)(void *context, const struct client_result *result), void *context);
+/* While a reusable session waits: lost(context) runs once if the server closes the connection
+ * or sends anything unasked (then only client_session_close is left to do). NULL: stop. */
+void client_session_watch_idle(struct client_session *session, void (*lost)(void *context), void *context);
+/* Ends a reusable session politely: QUIT, the 221 (or a short timeout), then frees it and runs
+ * closed(context) on a later loop turn (closed may be NULL). */
+void client_session_close(struct client_session *session, void (*closed)(void *context), void *context);
 
 #endif

@@ -1,7 +1,7 @@
 /* client_session_internal: what the three files of the outbound SMTP client share.
  * client_session.c owns the connection (I/O, timers, TLS, the end), client_ehlo.c the opening
  * (greeting, EHLO/HELO, STARTTLS, AUTH), client_transaction.c the mail (MAIL, RCPT, DATA or
- * BDAT, QUIT). Not for use outside them: the contract is client_session.h. */
+ * BDAT, RSET, QUIT), client_reuse.c the time between transactions on a kept connection. Not for use outside them: the contract is client_session.h. */
 #ifndef TERN_CLIENT_SESSION_INTERNAL_H
 #define TERN_CLIENT_SESSION_INTERNAL_H
 
@@ -28,6 +28,8 @@ enum client_state {
 	CLIENT_STATE_DATA,    /* the 354 */
 	CLIENT_STATE_CONTENT, /* the reply after the end of data, or to BDAT LAST */
 	CLIENT_STATE_QUIT,
+	CLIENT_STATE_RSET,    /* the 250 to RSET after an abandoned transaction (RFC 5321 §4.1.1.5) */
+	CLIENT_STATE_IDLE,    /* between transactions on a kept connection: no reply is due */
 	CLIENT_STATE_COUNT
 };
 
@@ -57,6 +59,15 @@ struct client_session {
 	size_t rcpt_index; /* whose RCPT reply comes next */
 	bool *accepted;    /* per recipient: 2xx at RCPT */
 	size_t accepted_count;
+	unsigned command_timeout; /* the request's: the request may be gone while idle */
+	bool keep_open;           /* the request's: after the transaction, keep the connection */
+	bool transaction_open;    /* MAIL accepted and no reply to the content yet */
+	bool idle_lost;           /* while idle the server closed or spoke out of turn */
+	void (*lost)(void *context); /* told when idle_lost becomes true (client_session_watch_idle) */
+	void *lost_context;
+	bool closing;                /* client_session_close: QUIT, then closed(closed_context) */
+	void (*closed)(void *context);
+	void *closed_context;
 };
 
 /* client_session.c */
@@ -79,6 +90,8 @@ void client_session_fail_now(struct client_session *session, enum client_outcome
 void client_session_start_tls(struct client_session *session, enum client_state state);
 /* Ends the session: done runs on the next loop turn. */
 void client_session_finish(struct client_session *session);
+/* A line break in anything we put on a command line would inject commands. */
+bool client_session_request_is_safe(const struct client_request *request);
 
 /* client_ehlo.c: the reply handlers of the opening, and what follows a handshake. */
 void client_ehlo_on_greeting(struct client_session *session);
@@ -98,7 +111,18 @@ void client_transaction_on_rcpt(struct client_session *session);
 void client_transaction_on_data(struct client_session *session);
 void client_transaction_on_content(struct client_session *session);
 void client_transaction_on_quit(struct client_session *session);
+void client_transaction_on_rset(struct client_session *session);
 /* Says QUIT (result.reply becomes the last reply unless a failure set it). */
 void client_transaction_quit(struct client_session *session);
+/* The transaction is over without a failure: keep the connection (after RSET if a transaction
+ * was left open) when the request asked for it and the server is not closing, else QUIT. */
+void client_transaction_end(struct client_session *session);
+
+/* client_reuse.c: between transactions. */
+/* Reports the connection as idle and reusable: done runs (the session stays alive). */
+void client_reuse_go_idle(struct client_session *session);
+/* The server closed an idle connection or spoke out of turn: the session is good for nothing
+ * but client_session_close. */
+void client_reuse_lost(struct client_session *session);
 
 #endif

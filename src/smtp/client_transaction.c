@@ -2,7 +2,8 @@
  * with SIZE (RFC 1870), BODY=8BITMIME (RFC 6152) and SMTPUTF8 (RFC 6531 §3.4) as offered, one
  * RCPT TO per recipient (RFC 5321 §4.1.1.3), all sent in one go with DATA when PIPELINING is
  * offered (RFC 2920 §3.1) and the replies read in order, then DATA with dot-stuffing (§4.5.2)
- * or BDAT LAST (RFC 3030 §2), and QUIT (§4.1.1.10). Each recipient gets its final reply: a
+ * or BDAT LAST (RFC 3030 §2), and QUIT (§4.1.1.10), or, on a connection kept for the next
+ * message, RSET after an abandoned transaction (§4.1.1.5). Each recipient gets its final reply: a
  * refusal at MAIL or RCPT, or the reply after the content. It never rewrites the message (no
  * 8-bit downgrade) and sends nothing a server said in advance it would refuse. */
 #include <event2/buffer.h>
@@ -26,6 +27,38 @@ void client_transaction_quit(struct client_session *session)
 
 void client_transaction_on_quit(struct client_session *session) { client_session_finish(session); }
 
+/* RFC 5321 §3.8: a 421 means the server is closing the connection, whatever it was a reply to. */
+static bool server_closing(const struct client_session *session) { return session->reply.code == 421; }
+
+void client_transaction_end(struct client_session *session)
+{
+	if (!session->keep_open || session->failed || server_closing(session)) {
+		client_transaction_quit(session);
+		return;
+	}
+	if (!session->reply_recorded) { /* as QUIT would: the last reply of the transaction */
+		client_session_copy_reply(session, &session->result.reply);
+		session->reply_recorded = true;
+	}
+	if (session->transaction_open) { /* §4.1.1.5: RSET abandons it before the next MAIL */
+		client_session_send(session, "RSET");
+		client_session_expect(session, CLIENT_STATE_RSET);
+		return;
+	}
+	client_reuse_go_idle(session);
+}
+
+void client_transaction_on_rset(struct client_session *session)
+{
+	if (session->reply.code / 100 != 2) { /* out of step: not worth keeping */
+		session->keep_open = false;
+		client_transaction_quit(session);
+		return;
+	}
+	session->transaction_open = false;
+	client_reuse_go_idle(session);
+}
+
 /* Every recipient gets the same reply, made here: the server said in advance it would refuse. */
 static void refuse_all(struct client_session *session, int code, const char *text)
 {
@@ -38,7 +71,7 @@ static void refuse_all(struct client_session *session, int code, const char *tex
 	session->result.reply.code = code;
 	snprintf(session->result.reply.text, sizeof session->result.reply.text, "%s", text);
 	session->reply_recorded = true;
-	client_transaction_quit(session);
+	client_transaction_end(session);
 }
 
 static void send_mail(struct client_session *session)
@@ -65,7 +98,7 @@ void client_transaction_begin(struct client_session *session)
 	const struct client_extensions *extensions = &session->extensions;
 
 	if (message->recipient_count == 0) {
-		client_transaction_quit(session);
+		client_transaction_end(session);
 		return;
 	}
 	if (message->smtputf8 && !extensions->smtputf8) { /* RFC 6531 §3.2: no downgrade here */
@@ -97,9 +130,11 @@ void client_transaction_on_mail(struct client_session *session)
 			client_session_copy_reply(session, &message->recipients[i].reply);
 		session->mail_refused = true;
 		if (!session->pipelined) {
-			client_transaction_quit(session);
+			client_transaction_end(session);
 			return;
 		}
+	} else {
+		session->transaction_open = true;
 	}
 	session->rcpt_index = 0;
 	if (!session->pipelined)
@@ -160,7 +195,7 @@ static void after_recipients(struct client_session *session)
 	if (session->pipelined && !session->chunking) {
 		client_session_expect(session, CLIENT_STATE_DATA); /* its reply is on its way */
 	} else if (session->accepted_count == 0) {
-		client_transaction_quit(session);
+		client_transaction_end(session);
 	} else if (session->chunking) {
 		send_chunk(session);
 		client_session_expect(session, CLIENT_STATE_CONTENT);
@@ -206,7 +241,7 @@ void client_transaction_on_data(struct client_session *session)
 {
 	if (session->reply.code != 354) {
 		reply_to_accepted(session);
-		client_transaction_quit(session);
+		client_transaction_end(session);
 	} else if (session->accepted_count == 0) {
 		/* RFC 2920 §3.1: a 354 after every RCPT failed takes an empty message, ended at once */
 		client_session_send(session, ".");
@@ -220,5 +255,6 @@ void client_transaction_on_data(struct client_session *session)
 void client_transaction_on_content(struct client_session *session)
 {
 	reply_to_accepted(session);
-	client_transaction_quit(session);
+	session->transaction_open = false; /* §4.1.1.4: any reply to the content ends the transaction */
+	client_transaction_end(session);
 }

@@ -613,6 +613,8 @@ static void test_config_defaults(void)
 		CHECK_INT(config->max_recipients, 100);
 		CHECK_INT(config->max_connections, 1000);
 		CHECK_INT(config->max_connections_per_ip, 20);
+		CHECK_INT(config->max_outbound_connections, 64);
+		CHECK_INT(config->max_outbound_connections_per_domain, 20);
 		CHECK_INT(config->command_timeout, 300);
 		CHECK_INT(config->data_timeout, 600);
 		CHECK_INT(config->listener_count, 1);
@@ -641,6 +643,8 @@ static const char full_config[] =
 	"max-recipients 50\n"
 	"max-connections 10\n"
 	"max-connections-per-ip 2\n"
+	"max-outbound-connections 8\n"
+	"max-outbound-connections-per-domain 3\n"
 	"command-timeout 2m\n"
 	"data-timeout 1h\n"
 	"\n"
@@ -674,6 +678,8 @@ static void check_full_config(const struct config *config, const char *directory
 	CHECK_INT(config->max_recipients, 50);
 	CHECK_INT(config->max_connections, 10);
 	CHECK_INT(config->max_connections_per_ip, 2);
+	CHECK_INT(config->max_outbound_connections, 8);
+	CHECK_INT(config->max_outbound_connections_per_domain, 3);
 	CHECK_INT(config->command_timeout, 120);
 	CHECK_INT(config->data_timeout, 3600);
 	CHECK_INT(config->domain_count, 2);
