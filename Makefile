@@ -4,7 +4,7 @@
 CC ?= gcc
 PYTHON := /usr/bin/python3
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-PACKAGES := libevent libevent_pthreads libevent_openssl openssl libunbound
+PACKAGES := libevent libevent_pthreads libevent_openssl openssl libunbound libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PACKAGES) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PACKAGES) 2>/dev/null) -lcrypt -lpthread
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc -MMD -MP $(WARNINGS) $(PKG_CFLAGS)

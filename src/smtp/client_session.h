@@ -64,6 +64,10 @@ struct client_request {
 	                                     0: RFC 5321 §4.5.3.2's own (5 min; 2 min for DATA;
 	                                     3 min per data block; 10 min after the end of data) */
 	struct client_message *message;   /* recipients' replies are written here */
+	bool rcpt_only;                   /* a probe (tern check's open-relay test): MAIL and RCPT, then
+	                                     QUIT; never DATA, whatever the replies */
+	void (*on_tls)(void *context, SSL *ssl); /* or NULL: called with done's context right after each
+	                                            completed handshake, to inspect the peer's certificate */
 };
 
 struct client_result {
@@ -71,6 +75,7 @@ struct client_result {
 	struct client_reply reply;  /* the reply that ended it (for PROTOCOL/TLS failures), or the QUIT-time last */
 	char tls[128];              /* "TLS1.3 TLS_AES_256_GCM_SHA384", or "" for plaintext */
 	bool tls_verified;          /* the certificate verified for host_name */
+	bool starttls_offered;      /* the EHLO reply before TLS listed STARTTLS */
 	char stage[16];             /* where it ended: "connect", "greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "quit" */
 };
 
