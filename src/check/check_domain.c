@@ -9,7 +9,7 @@
 #include "util/xalloc.h"
 
 struct domain_check {
-	struct check *check;
+	struct check_state *check;
 	unsigned waiting; /* of the two answers below */
 	bool have_policy;
 	struct mta_sts_policy policy;
@@ -43,7 +43,7 @@ static void answered(struct domain_check *domain)
 	if (--domain->waiting > 0)
 		return;
 	cover(domain);
-	check_release(domain->check);
+	check_state_release(domain->check);
 	free(domain);
 }
 
@@ -66,13 +66,13 @@ static void on_policy(void *context, const struct mta_sts_policy *policy)
 	answered(domain);
 }
 
-void check_domain_start(struct check *check, const char *domain_name)
+void check_domain_start(struct check_state *check, const char *domain_name)
 {
 	struct domain_check *domain = xcalloc(1, sizeof *domain);
 
 	domain->check = check;
 	domain->waiting = 2;
-	check_hold(check);
+	check_state_hold(check);
 	check_mx_start(check, domain_name, on_hosts, domain);
 	check_mta_sts_start(check, domain_name, on_policy, domain);
 }

@@ -5,9 +5,9 @@
 #ifndef TERN_CHECK_DOMAIN_H
 #define TERN_CHECK_DOMAIN_H
 
-#include "check/check.h"
+#include "check/check_state.h"
 
 /* Starts every check of domain on check's loop. */
-void check_domain_start(struct check *check, const char *domain);
+void check_domain_start(struct check_state *check, const char *domain);
 
 #endif

@@ -16,7 +16,7 @@
 #define SECTION_INBOUND "Inbound SMTP"
 
 struct ip_check {
-	struct check *check;
+	struct check_state *check;
 	unsigned char address[16];
 	size_t address_length; /* 4 or 16 */
 	char text[INET6_ADDRSTRLEN];
@@ -42,16 +42,16 @@ struct dnsbl_query {
 static void hold(struct ip_check *ip)
 {
 	ip->references++;
-	check_hold(ip->check);
+	check_state_hold(ip->check);
 }
 
 static void release(struct ip_check *ip)
 {
-	struct check *check = ip->check;
+	struct check_state *check = ip->check;
 
 	if (--ip->references == 0)
 		free(ip);
-	check_release(check);
+	check_state_release(check);
 }
 
 static void reverse_name(struct ip_check *ip)
@@ -197,7 +197,7 @@ static void explain(struct findings *findings)
 	             "\"tern check DOMAIN\"");
 }
 
-int check_ip_start(struct check *check, const char *address)
+int check_ip_start(struct check_state *check, const char *address)
 {
 	struct ip_check *ip = xcalloc(1, sizeof *ip);
 	const char *suffix;

@@ -6,12 +6,12 @@
 #ifndef TERN_CHECK_IP_H
 #define TERN_CHECK_IP_H
 
-#include "check/check.h"
+#include "check/check_state.h"
 
 #define CHECK_PTR_NAMES_MAX 4 /* PTR names followed forward (RFC 8601 §3: a reasonable few) */
 
 /* Starts the checks of address (text) on check's loop. Returns -1 when it is not an IPv4 or
  * IPv6 address. */
-int check_ip_start(struct check *check, const char *address);
+int check_ip_start(struct check_state *check, const char *address);
 
 #endif

@@ -21,7 +21,7 @@
 #define POLICY_PATH "/.well-known/mta-sts.txt" /* RFC 8461 §3.2 */
 
 struct sts_check {
-	struct check *check;
+	struct check_state *check;
 	char domain[DNS_NAME_MAX + 1];
 	char policy_host[DNS_NAME_MAX + 16];
 	void (*on_policy)(void *context, const struct mta_sts_policy *policy);
@@ -39,12 +39,12 @@ struct sts_check {
 
 static void finish(struct sts_check *sts, const struct mta_sts_policy *policy)
 {
-	struct check *check = sts->check;
+	struct check_state *check = sts->check;
 
 	sts->on_policy(sts->context, policy);
 	buffer_free(&sts->body);
 	free(sts);
-	check_release(check);
+	check_state_release(check);
 }
 
 static size_t on_body(char *data, size_t size, size_t count, void *context)
@@ -165,7 +165,7 @@ static void start_fetch(struct sts_check *sts)
 		return;
 	}
 	buffer_init(&sts->body, MTA_STS_POLICY_SIZE_MAX + 1);
-	workpool_submit(check_workers(sts->check), fetch, fetched, sts);
+	workpool_submit(check_state_workers(sts->check), fetch, fetched, sts);
 }
 
 static void on_address(void *context, const struct dns_answer *answer)
@@ -226,7 +226,7 @@ static void on_record(void *context, const struct dns_answer *answer)
 
 static void on_tlsrpt(void *context, const struct dns_answer *answer)
 {
-	struct check *check = ((void **)context)[0];
+	struct check_state *check = ((void **)context)[0];
 	char *domain = ((char **)context)[1];
 	size_t found = 0, valid = 0;
 
@@ -254,10 +254,10 @@ static void on_tlsrpt(void *context, const struct dns_answer *answer)
 		             domain);
 	free(domain);
 	free(context);
-	check_release(check);
+	check_state_release(check);
 }
 
-void check_mta_sts_start(struct check *check, const char *domain,
+void check_mta_sts_start(struct check_state *check, const char *domain,
                          void (*on_policy)(void *context, const struct mta_sts_policy *policy), void *context)
 {
 	struct sts_check *sts = xcalloc(1, sizeof *sts);
@@ -271,12 +271,12 @@ void check_mta_sts_start(struct check *check, const char *domain,
 	sts->context = context;
 	findings_section(&check->findings, SECTION);
 	findings_section(&check->findings, SECTION_TLSRPT);
-	check_hold(check);
+	check_state_hold(check);
 	snprintf(name, sizeof name, "_mta-sts.%s", sts->domain); /* RFC 8461 §3.1 */
 	resolver_query(check->resolver, name, DNS_TXT, on_record, sts);
 	tlsrpt[0] = check;
 	tlsrpt[1] = xstrdup(sts->domain);
-	check_hold(check);
+	check_state_hold(check);
 	snprintf(name, sizeof name, "_smtp._tls.%s", sts->domain); /* RFC 8460 §3 */
 	resolver_query(check->resolver, name, DNS_TXT, on_tlsrpt, tlsrpt);
 }

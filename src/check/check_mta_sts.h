@@ -6,14 +6,14 @@
 #ifndef TERN_CHECK_MTA_STS_H
 #define TERN_CHECK_MTA_STS_H
 
-#include "check/check.h"
+#include "check/check_state.h"
 #include "check/mta_sts.h"
 
 #define CHECK_MTA_STS_MAX_AGE_LOW 86400 /* ours: under a day, a policy protects little (§3.2 suggests weeks) */
 
 /* Starts the checks of domain on check's loop; on_policy runs once with the parsed policy, or
  * NULL when there is none to use. */
-void check_mta_sts_start(struct check *check, const char *domain,
+void check_mta_sts_start(struct check_state *check, const char *domain,
                          void (*on_policy)(void *context, const struct mta_sts_policy *policy), void *context);
 
 #endif

@@ -15,7 +15,7 @@
 #define SECTION_DANE "DANE"
 
 struct mx_lookup {
-	struct check *check;
+	struct check_state *check;
 	char domain[DNS_NAME_MAX + 1];
 	bool implicit; /* no MX: the domain is its own host (RFC 5321 §5.1) */
 	void (*on_hosts)(void *context, const struct check_mx_hosts *hosts);
@@ -25,7 +25,7 @@ struct mx_lookup {
 enum host_query { HOST_AAAA, HOST_A, HOST_TLSA, HOST_QUERIES };
 
 struct host_lookup {
-	struct check *check;
+	struct check_state *check;
 	char name[DNS_NAME_MAX + 1];
 	bool implicit;
 	unsigned outstanding;
@@ -124,7 +124,7 @@ static void host_done(struct host_lookup *host)
 		check_smtp_probe(host->check, host->name, &addresses.addresses[i], addresses.lengths[i],
 		                 host->status[HOST_TLSA] == DNS_OK ? &host->tlsa : NULL);
 	check_tlsa_clear(&host->tlsa);
-	check_release(host->check);
+	check_state_release(host->check);
 	free(host);
 }
 
@@ -158,7 +158,7 @@ static void on_host_answer(void *context, const struct dns_answer *answer)
 		host_done(host);
 }
 
-static void look_up_host(struct check *check, const char *name, bool implicit)
+static void look_up_host(struct check_state *check, const char *name, bool implicit)
 {
 	static const enum dns_type types[HOST_QUERIES] = {DNS_AAAA, DNS_A, DNS_TLSA};
 	struct host_lookup *host = xcalloc(1, sizeof *host);
@@ -169,7 +169,7 @@ static void look_up_host(struct check *check, const char *name, bool implicit)
 	snprintf(host->name, sizeof host->name, "%s", name);
 	snprintf(tlsa_name, sizeof tlsa_name, "_25._tcp.%s", name); /* RFC 7672 §2.2.1 (port 25 always) */
 	host->outstanding = HOST_QUERIES;
-	check_hold(check);
+	check_state_hold(check);
 	for (size_t i = 0; i < HOST_QUERIES; i++) {
 		struct host_query_context *query = xcalloc(1, sizeof *query);
 		query->host = host;
@@ -266,11 +266,11 @@ static void on_mx(void *context, const struct dns_answer *answer)
 	}
 	report_hosts(lookup, hosts);
 	free(hosts);
-	check_release(lookup->check);
+	check_state_release(lookup->check);
 	free(lookup);
 }
 
-void check_mx_start(struct check *check, const char *domain,
+void check_mx_start(struct check_state *check, const char *domain,
                     void (*on_hosts)(void *context, const struct check_mx_hosts *hosts), void *context)
 {
 	struct mx_lookup *lookup = xcalloc(1, sizeof *lookup);
@@ -284,6 +284,6 @@ void check_mx_start(struct check *check, const char *domain,
 	findings_section(&check->findings, "TLS");
 	findings_section(&check->findings, "Open relay");
 	findings_section(&check->findings, SECTION_DANE);
-	check_hold(check);
+	check_state_hold(check);
 	resolver_query(check->resolver, lookup->domain, DNS_MX, on_mx, lookup);
 }

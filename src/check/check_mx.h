@@ -6,7 +6,7 @@
 #ifndef TERN_CHECK_MX_H
 #define TERN_CHECK_MX_H
 
-#include "check/check.h"
+#include "check/check_state.h"
 #include "deliver/route.h"
 
 /* The MX host names, for the checks that need them (MTA-STS coverage). */
@@ -19,7 +19,7 @@ struct check_mx_hosts {
 
 /* Starts the MX checks of domain on check's loop (held until every lookup and probe is done).
  * on_hosts (may be NULL) runs once, when the MX answer is in. */
-void check_mx_start(struct check *check, const char *domain,
+void check_mx_start(struct check_state *check, const char *domain,
                     void (*on_hosts)(void *context, const struct check_mx_hosts *hosts), void *context);
 
 #endif

@@ -19,7 +19,7 @@
 #define SECTION_DANE "DANE"
 
 struct probe {
-	struct check *check;
+	struct check_state *check;
 	char host[DNS_NAME_MAX + 1];
 	char subject[DNS_NAME_MAX + INET6_ADDRSTRLEN + 4]; /* "mx.example.org [192.0.2.1]" */
 	struct check_tlsa tlsa;
@@ -163,15 +163,15 @@ static void report(struct probe *probe, const struct client_result *result)
 static void on_done(void *context, const struct client_result *result)
 {
 	struct probe *probe = context;
-	struct check *check = probe->check;
+	struct check_state *check = probe->check;
 
 	report(probe, result);
 	check_tlsa_clear(&probe->tlsa);
 	free(probe);
-	check_release(check);
+	check_state_release(check);
 }
 
-void check_smtp_probe(struct check *check, const char *host, const struct sockaddr_storage *address,
+void check_smtp_probe(struct check_state *check, const char *host, const struct sockaddr_storage *address,
                       socklen_t length, const struct check_tlsa *tlsa)
 {
 	struct probe *probe = xcalloc(1, sizeof *probe);
@@ -201,6 +201,6 @@ void check_smtp_probe(struct check *check, const char *host, const struct sockad
 	probe->request.message = &probe->message;
 	probe->request.rcpt_only = true;
 	probe->request.on_tls = on_tls;
-	check_hold(check);
+	check_state_hold(check);
 	client_session_start(check->base, &probe->request, on_done, probe);
 }

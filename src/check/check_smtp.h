@@ -8,7 +8,7 @@
 
 #include <sys/socket.h>
 
-#include "check/check.h"
+#include "check/check_state.h"
 #include "check/check_dane.h"
 
 /* The recipient of the open-relay test: a domain under .invalid (RFC 2606 §2) can be nobody's
@@ -18,7 +18,7 @@
 
 /* Probes host's address on check's loop (held until done); tlsa (copied; NULL: none) is
  * matched against the presented certificate. */
-void check_smtp_probe(struct check *check, const char *host, const struct sockaddr_storage *address,
+void check_smtp_probe(struct check_state *check, const char *host, const struct sockaddr_storage *address,
                       socklen_t length, const struct check_tlsa *tlsa);
 
 #endif

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check/check.h"
+#include "check/check_state.h"
 #include "check/check_ip.h"
 #include "check/check_domain.h"
 #include "cmd/tern_commands.h"
@@ -111,7 +111,7 @@ int tern_check(int argc, char **argv)
 {
 	struct arguments arguments = {0};
 	const char *target;
-	struct check check;
+	struct check_state check;
 	char error[256];
 	int status;
 
@@ -123,25 +123,25 @@ int tern_check(int argc, char **argv)
 			snprintf(arguments.hostname, sizeof arguments.hostname, "localhost");
 		arguments.options.helo_name = arguments.hostname;
 	}
-	if (check_init(&check, target, &arguments.options, error, sizeof error) != 0) {
+	if (check_state_init(&check, target, &arguments.options, error, sizeof error) != 0) {
 		fprintf(stderr, "tern check: %s\n", error);
 		return 2;
 	}
 	if (arguments.ip != NULL) {
 		if (check_ip_start(&check, arguments.ip) != 0) {
 			fprintf(stderr, "tern check: \"%s\" is not an IPv4 or IPv6 address\n", arguments.ip);
-			check_finish(&check);
+			check_state_finish(&check);
 			return 2;
 		}
 	} else {
 		check_domain_start(&check, target);
 	}
-	check_run(&check);
+	check_state_run(&check);
 	if (arguments.json)
 		findings_print_json(&check.findings, stdout);
 	else
 		findings_print_text(&check.findings, stdout, isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL);
 	status = findings_exit_status(&check.findings);
-	check_finish(&check);
+	check_state_finish(&check);
 	return status;
 }

@@ -1,6 +1,6 @@
-/* check: the shared state of one `tern check` run and its loop, which ends when every
+/* check_state: the shared state of one `tern check` run and its loop, which ends when every
  * lookup and probe has reported. */
-#include "check/check.h"
+#include "check/check_state.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 #include "net/tls_client.h"
 #include "util/workpool.h"
 
-int check_init(struct check *check, const char *target, const struct check_options *options, char *error,
+int check_state_init(struct check_state *check, const char *target, const struct check_options *options, char *error,
                size_t size)
 {
 	memset(check, 0, sizeof *check);
@@ -39,14 +39,14 @@ fail:
 	return -1;
 }
 
-struct workpool *check_workers(struct check *check)
+struct workpool *check_state_workers(struct check_state *check)
 {
 	if (check->workers == NULL)
 		check->workers = workpool_create(check->base, 2);
 	return check->workers;
 }
 
-void check_finish(struct check *check)
+void check_state_finish(struct check_state *check)
 {
 	workpool_destroy(check->workers);
 	resolver_free(check->resolver);
@@ -56,15 +56,15 @@ void check_finish(struct check *check)
 	curl_global_cleanup();
 }
 
-void check_run(struct check *check)
+void check_state_run(struct check_state *check)
 {
 	if (check->held > 0)
 		event_base_dispatch(check->base);
 }
 
-void check_hold(struct check *check) { check->held++; }
+void check_state_hold(struct check_state *check) { check->held++; }
 
-void check_release(struct check *check)
+void check_state_release(struct check_state *check)
 {
 	if (--check->held == 0)
 		event_base_loopbreak(check->base);

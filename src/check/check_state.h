@@ -1,10 +1,10 @@
-/* check: what every part of `tern check` shares: one libevent loop, one resolver, one list of
+/* check_state: what every part of `tern check` shares: one libevent loop, one resolver, one list of
  * findings, the options, and a count of work in flight. Each part (MX, SMTP probes, MTA-STS,
  * the sending IP, and later SPF, DMARC, DKIM keys) starts its lookups and probes on the loop,
  * holds the check while they run, adds findings as answers come, and releases it; the loop
  * ends when nothing is held. All of it runs concurrently, each wait with its own timeout. */
-#ifndef TERN_CHECK_H
-#define TERN_CHECK_H
+#ifndef TERN_CHECK_STATE_H
+#define TERN_CHECK_STATE_H
 
 #include <event2/event.h>
 #include <openssl/ssl.h>
@@ -29,7 +29,7 @@ struct check_options {
 	const char **dnsbl_zones; /* NULL-terminated */
 };
 
-struct check {
+struct check_state {
 	struct event_base *base;
 	struct resolver *resolver;
 	SSL_CTX *tls; /* client context for the probes, trusting ca_file */
@@ -41,18 +41,18 @@ struct check {
 
 /* Sets up the loop, the resolver and the TLS context for a check of target. Returns 0, or -1
  * with why in error (size bytes). check_finish frees what it made. */
-int check_init(struct check *check, const char *target, const struct check_options *options, char *error,
+int check_state_init(struct check_state *check, const char *target, const struct check_options *options, char *error,
                size_t size);
-void check_finish(struct check *check);
+void check_state_finish(struct check_state *check);
 
 /* The worker pool for blocking jobs whose completions run on the loop (check_finish frees it). */
-struct workpool *check_workers(struct check *check);
+struct workpool *check_state_workers(struct check_state *check);
 
 /* Runs the loop until nothing is held. */
-void check_run(struct check *check);
+void check_state_run(struct check_state *check);
 
 /* Work in flight: hold before starting it, release when its last callback ran. */
-void check_hold(struct check *check);
-void check_release(struct check *check);
+void check_state_hold(struct check_state *check);
+void check_state_release(struct check_state *check);
 
 #endif
