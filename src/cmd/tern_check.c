@@ -6,7 +6,8 @@
  * --ca: the trust anchors for SMTP certificates and the MTA-STS fetch (tests; a private CA),
  * else the system's. --port: the SMTP port to probe instead of 25. --trust-anchor: the DNSSEC
  * root key to validate with (default /usr/share/dns/root.key; "none": no validation, so no
- * answer counts as secure). Exit 0: all ok; 1: warnings; 2: failures (or a usage error). */
+ * answer counts as secure; also when the default file is missing). Colour only on a terminal,
+ * and not with NO_COLOR set. Exit 0: all ok; 1: warnings; 2: failures (or a usage error). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "check/check_ip.h"
 #include "check/check_domain.h"
 #include "cmd/tern_commands.h"
+#include "deliver/route_order.h"
 
 #define DNSBL_ZONES_MAX 32
 #define DEFAULT_TRUST_ANCHOR "/usr/share/dns/root.key" /* Debian's dns-root-data */
@@ -74,7 +76,7 @@ static int parse(int argc, char **argv, struct arguments *arguments)
 
 	o->port = 25;
 	o->https_port = 443; /* RFC 8461 §3.3 */
-	o->trust_anchor = DEFAULT_TRUST_ANCHOR;
+	o->trust_anchor = access(DEFAULT_TRUST_ANCHOR, R_OK) == 0 ? DEFAULT_TRUST_ANCHOR : NULL;
 	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (option) {
 		case 'r': o->resolver = optarg; break;
@@ -103,6 +105,8 @@ static int parse(int argc, char **argv, struct arguments *arguments)
 	}
 	o->dnsbl_zones = arguments->zone_count ? arguments->zones : default_dnsbl_zones;
 	if (arguments->ip != NULL ? optind != argc : optind != argc - 1)
+		return -1;
+	if (arguments->ip == NULL && !route_order_valid_domain(argv[optind]))
 		return -1;
 	return 0;
 }

@@ -269,7 +269,59 @@ def test_bad_hosts_each_finding_and_all_probes_concurrent(dns, smtp_peers, tmp_p
     one(report, "Open relay", soon, "fail", "OPEN RELAY")
     # The alias is still probed (senders follow it), under its own name: the certificate is not for it.
     one(report, "TLS", "alias.bad.test [127.26.2.4]", "fail", "certificate does not verify for alias.bad.test")
+    print(f"tern check of 7 MX records, 5 probed hosts: {elapsed:.2f} s")
     assert elapsed < 10, elapsed  # six hosts, one probe each, all at once
+
+
+class SilentHost:
+    """Accepts TCP on host:25 and never says a word (a hung server, or a greeting far too slow)."""
+
+    def __init__(self, host):
+        import socket
+        self.listener = socket.create_server((host, 25))
+        self.connections = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self.accept, daemon=True)
+        self.thread.start()
+
+    def accept(self):
+        while not self.stopping:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+
+    def stop(self):
+        self.stopping = True
+        self.listener.close()
+        for connection in self.connections:
+            connection.close()
+
+
+def test_four_mx_two_silent_take_one_timeout_not_two(dns, make_ternd):
+    """Probes run at once: two hung hosts cost one command timeout (15 s), not two."""
+    ternd = make_ternd(tls=True, host="127.26.6.3", port=25).start()
+    silent = [SilentHost("127.26.6.1"), SilentHost("127.26.6.2")]
+    try:
+        dns.add("slow.test", "MX", "10 hung1.slow.test", "20 hung2.slow.test", "30 mx.slow.test", "40 down.slow.test")
+        dns.add("hung1.slow.test", "A", "127.26.6.1")
+        dns.add("hung2.slow.test", "A", "127.26.6.2")
+        dns.add("mx.slow.test", "A", "127.26.6.3")
+        dns.add("down.slow.test", "A", "127.26.6.4")
+        status, report, elapsed = tern_check(dns, "slow.test", "--ca", str(ternd.dir / "mx.example.test.crt"))
+    finally:
+        for host in silent:
+            host.stop()
+    print(f"tern check of 4 MX hosts, two of them hung: {elapsed:.2f} s")
+    assert status == 2
+    for host in ("hung1.slow.test [127.26.6.1]", "hung2.slow.test [127.26.6.2]"):
+        one(report, "SMTP", host, "ok", "accepts TCP on port 25")
+        one(report, "SMTP", host, "fail", "greeting was not 220: timed out waiting for the greeting")
+    one(report, "SMTP", "mx.slow.test [127.26.6.3]", "ok", "answers EHLO")
+    one(report, "TLS", "mx.slow.test [127.26.6.3]", "fail", "certificate does not verify for mx.slow.test")
+    one(report, "SMTP", "down.slow.test [127.26.6.4]", "fail", "does not accept TCP on port 25")
+    assert 14 < elapsed < 20, elapsed
 
 
 def test_null_mx_receives_no_mail(dns):
@@ -444,7 +496,7 @@ def test_ip_no_ptr_unconfirmed_refused_query_and_explain(dns):
 
 def test_usage_errors_exit_2(dns):
     for arguments in ([], ["--ip", "not-an-address", "--dnsbl", "bl.test"], ["a.test", "b.test"],
-                      ["a.test", "--port", "0"]):
+                      ["a.test", "--port", "0"], ["bad domain.test"], ["[192.0.2.1]"]):
         result = subprocess.run([str(TERN), "check", *arguments, "--resolver", dns.address, "--trust-anchor", "none"],
                                 capture_output=True, text=True, timeout=30)
         assert result.returncode == 2 and result.stdout == "", (arguments, result.stdout, result.stderr)
