@@ -78,6 +78,7 @@ enum check_dane_result check_dane_match(SSL_CTX *context, SSL *ssl, const char *
 			snprintf(why, size, "OpenSSL could not set up DANE");
 		goto done;
 	}
+	SSL_dane_set_flags(scratch, DANE_FLAG_NO_DANE_EE_NAMECHECKS); /* RFC 7672 §3.1.1: DANE-EE binds the key alone */
 	usable = add_usable(scratch, tlsa);
 	if (usable == 0) {
 		snprintf(why, size, "none of the %zu TLSA records is usable for SMTP (RFC 7672 §3.1.3: usage 2 or 3)",

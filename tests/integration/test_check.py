@@ -500,3 +500,29 @@ def test_usage_errors_exit_2(dns):
         result = subprocess.run([str(TERN), "check", *arguments, "--resolver", dns.address, "--trust-anchor", "none"],
                                 capture_output=True, text=True, timeout=30)
         assert result.returncode == 2 and result.stdout == "", (arguments, result.stdout, result.stderr)
+
+
+def test_dane_dnssec_signed_tlsa_is_validated(tmp_path, make_ternd):
+    """A DNSSEC-signed zone (dns_server.sign_zone, trust anchor at its apex): the TLSA answer
+    is secure, and the certificate matches it."""
+    server = DnsServer(zones=("test", "dane.test")).start()
+    try:
+        anchor = tmp_path / "dane.test.key"
+        anchor.write_text(server.sign_zone("dane.test") + "\n")
+        ternd = make_ternd(tls=True, host="127.26.7.1", port=25).start()
+        cert = ternd.dir / "mx.example.test.crt"
+        server.add("example.test", "MX", "10 mx.dane.test")
+        server.add("mx.dane.test", "A", "127.26.7.1")
+        server.add("_25._tcp.mx.dane.test", "TLSA", f"3 1 1 {spki_sha256(cert)}")
+        result = subprocess.run([str(TERN), "check", "example.test", "--resolver", server.address, "--trust-anchor",
+                                 str(anchor), "--ca", str(cert), "--json"], capture_output=True, text=True, timeout=60)
+        assert "Sanitizer" not in result.stderr, result.stderr
+        report = json.loads(result.stdout)
+        assert not server.errors, server.errors
+    finally:
+        server.stop()
+    one(report, "MX", "mx.dane.test", "ok", "resolves to 127.26.7.1")
+    one(report, "DANE", "mx.dane.test", "ok", "1 TLSA record at _25._tcp.mx.dane.test, DNSSEC-validated")
+    one(report, "DANE", "mx.dane.test [127.26.7.1]", "ok", "the certificate matches one of 1 usable TLSA record")
+    # DANE-EE needs no name (RFC 7672 §3.1.1); WebPKI senders still want one: both are said.
+    one(report, "TLS", "mx.dane.test [127.26.7.1]", "fail", "certificate does not verify for mx.dane.test")
