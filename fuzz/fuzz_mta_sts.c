@@ -15,12 +15,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REQUIRE(condition)                                                                                     \
-	do {                                                                                                   \
-		if (!(condition)) {                                                                            \
-			fprintf(stderr, "fuzz_mta_sts: property failed at line %d: %s\n", __LINE__, #condition); \
-			abort();                                                                               \
-		}                                                                                              \
+#define REQUIRE(condition)                                                                                             \
+	do {                                                                                                           \
+		if (!(condition)) {                                                                                    \
+			fprintf(stderr, "fuzz_mta_sts: property failed at line %d: %s\n", __LINE__, #condition);       \
+			abort();                                                                                       \
+		}                                                                                                      \
 	} while (0)
 
 static void require_valid(const struct mta_sts_policy *policy)
@@ -84,7 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t length = strlen(id);
 		REQUIRE(length >= 1 && length <= MTA_STS_ID_MAX);
 		for (size_t i = 0; i < length; i++)
-			REQUIRE((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z'));
+			REQUIRE((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'z') ||
+			        (id[i] >= 'A' && id[i] <= 'Z'));
 	}
 	REQUIRE(mta_sts_tlsrpt_parse(text, size) <= MTA_STS_RECORD_MALFORMED);
 	free(lf);

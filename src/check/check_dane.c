@@ -13,8 +13,8 @@
 #include "util/xalloc.h"
 
 #define TLSA_FIXED_OCTETS 3 /* RFC 6698 §2.1: usage, selector, matching type */
-#define TLSA_DANE_TA 2      /* RFC 7218 names of the usages */
-#define TLSA_DANE_EE 3
+#define TLSA_DANE_TA      2 /* RFC 7218 names of the usages */
+#define TLSA_DANE_EE      3
 
 void check_tlsa_add(struct check_tlsa *tlsa, const unsigned char *data, size_t length)
 {
@@ -95,7 +95,8 @@ enum check_dane_result check_dane_match(SSL_CTX *context, SSL *ssl, const char *
 	X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(store), SSL_get0_param(scratch)); /* the names */
 	X509_STORE_CTX_set0_dane(store, SSL_get0_dane(scratch));
 	if (X509_verify_cert(store) == 1) {
-		snprintf(why, size, "the certificate matches one of %d usable TLSA record%s", usable, usable == 1 ? "" : "s");
+		snprintf(why, size, "the certificate matches one of %d usable TLSA record%s", usable,
+		         usable == 1 ? "" : "s");
 		result = CHECK_DANE_MATCH;
 	} else {
 		snprintf(why, size, "the certificate matches none of %d usable TLSA record%s (%s)", usable,

@@ -21,20 +21,21 @@ static void cover(struct domain_check *domain)
 	struct findings *findings = &domain->check->findings;
 	const struct mta_sts_policy *policy = &domain->policy;
 
-	if (!domain->have_policy || !domain->hosts.known || domain->hosts.null_mx ||
-	    policy->mode == MTA_STS_MODE_NONE)
+	if (!domain->have_policy || !domain->hosts.known || domain->hosts.null_mx || policy->mode == MTA_STS_MODE_NONE)
 		return;
 	for (size_t i = 0; i < domain->hosts.count; i++) {
 		const char *host = domain->hosts.names[i];
 		if (mta_sts_policy_matches(policy, host))
-			findings_add(findings, "MTA-STS", host, FINDING_OK, NULL, "covered by the policy's mx patterns");
+			findings_add(findings, "MTA-STS", host, FINDING_OK, NULL,
+			             "covered by the policy's mx patterns");
 		else
 			findings_add(findings, "MTA-STS", host,
 			             policy->mode == MTA_STS_MODE_ENFORCE ? FINDING_FAIL : FINDING_WARN,
 			             "add an \"mx:\" line for this host to the policy (and change its id in DNS)",
 			             "not covered by the policy's mx patterns: %s",
-			             policy->mode == MTA_STS_MODE_ENFORCE ? "senders that enforce MTA-STS will not deliver to it"
-			                                                  : "senders would report failures (mode testing)");
+			             policy->mode == MTA_STS_MODE_ENFORCE
+			                 ? "senders that enforce MTA-STS will not deliver to it"
+			                 : "senders would report failures (mode testing)");
 	}
 }
 

@@ -11,8 +11,8 @@
 #include "check/dynamic_name.h"
 #include "util/xalloc.h"
 
-#define SECTION_PTR "Reverse DNS"
-#define SECTION_DNSBL "DNSBL"
+#define SECTION_PTR     "Reverse DNS"
+#define SECTION_DNSBL   "DNSBL"
 #define SECTION_INBOUND "Inbound SMTP"
 
 struct ip_check {
@@ -83,21 +83,23 @@ static void report_names(struct ip_check *ip)
 		else
 			findings_add(findings, SECTION_PTR, name, FINDING_FAIL,
 			             "add an A/AAAA record for the PTR name pointing at the address (or fix the PTR)",
-			             "not forward-confirmed: %s does not resolve to %s (receivers treat it as no name)", name,
-			             ip->text);
+			             "not forward-confirmed: %s does not resolve to %s (receivers treat it as no name)",
+			             name, ip->text);
 		if (dynamic_name_check(name, ip->address, ip->address_length, why, sizeof why))
 			findings_add(findings, SECTION_PTR, name, FINDING_WARN,
 			             "ask the provider for a PTR naming your mail host, e.g. mail.example.org",
 			             "looks like a dynamic/residential name: %s", why);
 		else
-			findings_add(findings, SECTION_PTR, name, FINDING_OK, NULL, "does not look dynamic or residential");
+			findings_add(findings, SECTION_PTR, name, FINDING_OK, NULL,
+			             "does not look dynamic or residential");
 		if (helo != NULL && strcasecmp(helo, name) == 0)
 			helo_matches = true;
 	}
 	if (helo == NULL || ip->name_count == 0)
 		return;
 	if (helo_matches)
-		findings_add(findings, SECTION_PTR, "HELO", FINDING_OK, NULL, "HELO name %s matches the PTR name", helo);
+		findings_add(findings, SECTION_PTR, "HELO", FINDING_OK, NULL, "HELO name %s matches the PTR name",
+		             helo);
 	else
 		findings_add(findings, SECTION_PTR, "HELO", FINDING_WARN,
 		             "make the server's HELO name (ternd: hostname) the PTR name, or the PTR the HELO name",
@@ -174,15 +176,16 @@ static void on_dnsbl(void *context, const struct dns_answer *answer)
 			             "check with your own resolver, or the list's terms of use",
 			             "no verdict: %u.%u.%u.%u, %s", code[0], code[1], code[2], code[3], meaning);
 		else
-			findings_add(findings, SECTION_DNSBL, query->zone, FINDING_FAIL,
-			             "find and stop the cause, then ask the list to delist the address (see its web site)",
-			             "%s is listed: %u.%u.%u.%u, %s", ip->text, code[0], code[1], code[2], code[3], meaning);
+			findings_add(
+			    findings, SECTION_DNSBL, query->zone, FINDING_FAIL,
+			    "find and stop the cause, then ask the list to delist the address (see its web site)",
+			    "%s is listed: %u.%u.%u.%u, %s", ip->text, code[0], code[1], code[2], code[3], meaning);
 	}
 	if (answer->status == DNS_NXDOMAIN || answer->status == DNS_NODATA)
 		findings_add(findings, SECTION_DNSBL, query->zone, FINDING_OK, NULL, "not listed");
 	else if (!reported)
-		findings_add(findings, SECTION_DNSBL, query->zone, FINDING_WARN, "try again later",
-		             "no verdict: %s", answer->status == DNS_OK ? "no A record in the answer" : answer->why);
+		findings_add(findings, SECTION_DNSBL, query->zone, FINDING_WARN, "try again later", "no verdict: %s",
+		             answer->status == DNS_OK ? "no A record in the answer" : answer->why);
 	free(query);
 	release(ip);
 }

@@ -16,9 +16,9 @@
 #include "util/workpool.h"
 #include "util/xalloc.h"
 
-#define SECTION "MTA-STS"
+#define SECTION        "MTA-STS"
 #define SECTION_TLSRPT "TLS-RPT"
-#define POLICY_PATH "/.well-known/mta-sts.txt" /* RFC 8461 §3.2 */
+#define POLICY_PATH    "/.well-known/mta-sts.txt" /* RFC 8461 §3.2 */
 
 struct sts_check {
 	struct check_state *check;
@@ -107,9 +107,11 @@ static void report_policy(struct sts_check *sts, const struct mta_sts_policy *po
 	struct findings *findings = &sts->check->findings;
 
 	if (policy->mode == MTA_STS_MODE_ENFORCE)
-		findings_add(findings, SECTION, "", FINDING_OK, NULL, "mode enforce: senders deliver only over verified TLS");
+		findings_add(findings, SECTION, "", FINDING_OK, NULL,
+		             "mode enforce: senders deliver only over verified TLS");
 	else if (policy->mode == MTA_STS_MODE_TESTING)
-		findings_add(findings, SECTION, "", FINDING_WARN, "switch to \"mode: enforce\" once TLS-RPT reports are clean",
+		findings_add(findings, SECTION, "", FINDING_WARN,
+		             "switch to \"mode: enforce\" once TLS-RPT reports are clean",
 		             "mode testing: senders report TLS failures but deliver anyway");
 	else
 		findings_add(findings, SECTION, "", FINDING_WARN, "use \"mode: testing\", then \"enforce\"",
@@ -133,21 +135,22 @@ static void fetched(void *context)
 	if (sts->too_long) {
 		findings_add(findings, SECTION, "", FINDING_FAIL, fix, "policy over %d bytes", MTA_STS_POLICY_SIZE_MAX);
 	} else if (sts->error[0]) {
-		findings_add(findings, SECTION, "", FINDING_FAIL, fix, "cannot fetch https://%s%s: %s", sts->policy_host,
-		             POLICY_PATH, sts->error);
+		findings_add(findings, SECTION, "", FINDING_FAIL, fix, "cannot fetch https://%s%s: %s",
+		             sts->policy_host, POLICY_PATH, sts->error);
 	} else if (sts->http_status != 200) {
-		findings_add(findings, SECTION, "", FINDING_FAIL, fix, "https://%s%s answered HTTP %ld (RFC 8461 §3.3 wants 200)",
-		             sts->policy_host, POLICY_PATH, sts->http_status);
+		findings_add(findings, SECTION, "", FINDING_FAIL, fix,
+		             "https://%s%s answered HTTP %ld (RFC 8461 §3.3 wants 200)", sts->policy_host, POLICY_PATH,
+		             sts->http_status);
 	} else if (strncasecmp(sts->content_type, "text/plain", 10) != 0) {
-		findings_add(findings, SECTION, "", FINDING_FAIL, fix, "policy served as \"%s\", not text/plain (RFC 8461 §3.2)",
-		             sts->content_type);
-	} else if ((result = mta_sts_policy_parse(sts->body.data ? sts->body.data : "", sts->body.length, &sts->policy)) !=
-	           MTA_STS_OK) {
-		findings_add(findings, SECTION, "", FINDING_FAIL, "fix the policy file (RFC 8461 §3.2)", "invalid policy: %s",
-		             mta_sts_result_text(result));
+		findings_add(findings, SECTION, "", FINDING_FAIL, fix,
+		             "policy served as \"%s\", not text/plain (RFC 8461 §3.2)", sts->content_type);
+	} else if ((result = mta_sts_policy_parse(sts->body.data ? sts->body.data : "", sts->body.length,
+	                                          &sts->policy)) != MTA_STS_OK) {
+		findings_add(findings, SECTION, "", FINDING_FAIL, "fix the policy file (RFC 8461 §3.2)",
+		             "invalid policy: %s", mta_sts_result_text(result));
 	} else {
-		findings_add(findings, SECTION, "", FINDING_OK, NULL, "policy fetched from https://%s%s", sts->policy_host,
-		             POLICY_PATH);
+		findings_add(findings, SECTION, "", FINDING_OK, NULL, "policy fetched from https://%s%s",
+		             sts->policy_host, POLICY_PATH);
 		report_policy(sts, &sts->policy);
 		finish(sts, &sts->policy);
 		return;

@@ -11,7 +11,7 @@
 #include "dns/rdata.h"
 #include "util/xalloc.h"
 
-#define SECTION "MX"
+#define SECTION      "MX"
 #define SECTION_DANE "DANE"
 
 struct mx_lookup {
@@ -58,10 +58,11 @@ static void report_tlsa(struct host_lookup *host)
 		             "a DANE-validating sender defers mail while this lookup fails: fix the zone's servers",
 		             "TLSA lookup at _25._tcp.%s failed: %s", host->name, host->why[HOST_TLSA]);
 	} else if (!host->tlsa_secure) {
-		findings_add(findings, SECTION_DANE, host->name, FINDING_WARN,
-		             "sign the zone with DNSSEC (and publish its DS): senders use TLSA only from a secure answer",
-		             "%zu TLSA record%s at _25._tcp.%s, but the answer is not DNSSEC-validated (RFC 7672 §2.2)",
-		             host->tlsa.count, host->tlsa.count == 1 ? "" : "s", host->name);
+		findings_add(
+		    findings, SECTION_DANE, host->name, FINDING_WARN,
+		    "sign the zone with DNSSEC (and publish its DS): senders use TLSA only from a secure answer",
+		    "%zu TLSA record%s at _25._tcp.%s, but the answer is not DNSSEC-validated (RFC 7672 §2.2)",
+		    host->tlsa.count, host->tlsa.count == 1 ? "" : "s", host->name);
 	} else {
 		findings_add(findings, SECTION_DANE, host->name, FINDING_OK, NULL,
 		             "%zu TLSA record%s at _25._tcp.%s, DNSSEC-validated", host->tlsa.count,
@@ -192,9 +193,10 @@ static size_t report_records(struct mx_lookup *lookup, const struct dns_answer *
 		if (name[0] == '\0')
 			null_count++;
 		else if (inet_pton(AF_INET, name, scratch) == 1 || inet_pton(AF_INET6, name, scratch) == 1)
-			findings_add(findings, SECTION, name, FINDING_FAIL,
-			             "give the host a name (A/AAAA records) and put that name in the MX record",
-			             "MX record names an IP address: senders skip it (RFC 5321 §5.1 wants a host name)");
+			findings_add(
+			    findings, SECTION, name, FINDING_FAIL,
+			    "give the host a name (A/AAAA records) and put that name in the MX record",
+			    "MX record names an IP address: senders skip it (RFC 5321 §5.1 wants a host name)");
 	}
 	if (null_count > 0 && null_count < answer->count)
 		findings_add(findings, SECTION, "", FINDING_FAIL,
@@ -255,7 +257,8 @@ static void on_mx(void *context, const struct dns_answer *answer)
 			             "no usable MX host: %s", why);
 			break;
 		case ROUTE_ORDER_HOSTS:
-			findings_add(findings, SECTION, "", FINDING_OK, NULL, "%zu MX host%s", count, count == 1 ? "" : "s");
+			findings_add(findings, SECTION, "", FINDING_OK, NULL, "%zu MX host%s", count,
+			             count == 1 ? "" : "s");
 			for (size_t i = 0; i < count; i++) {
 				snprintf(hosts->names[hosts->count++], sizeof hosts->names[0], "%s", exchanges[i].name);
 				look_up_host(lookup->check, exchanges[i].name, false);

@@ -13,10 +13,10 @@
 #include "smtp/client_session.h"
 #include "util/xalloc.h"
 
-#define SECTION_SMTP "SMTP"
-#define SECTION_TLS "TLS"
+#define SECTION_SMTP  "SMTP"
+#define SECTION_TLS   "TLS"
 #define SECTION_RELAY "Open relay"
-#define SECTION_DANE "DANE"
+#define SECTION_DANE  "DANE"
 
 struct probe {
 	struct check_state *check;
@@ -78,8 +78,8 @@ static void report_certificate(struct probe *probe, struct findings *findings)
 		             "certificate expires in %d day%s (%s)", probe->days_left, probe->days_left == 1 ? "" : "s",
 		             probe->not_after);
 	else
-		findings_add(findings, SECTION_TLS, probe->subject, FINDING_OK, NULL, "certificate valid for %d more days",
-		             probe->days_left);
+		findings_add(findings, SECTION_TLS, probe->subject, FINDING_OK, NULL,
+		             "certificate valid for %d more days", probe->days_left);
 	if (probe->tlsa.count == 0)
 		return;
 	if (probe->dane == CHECK_DANE_MATCH)
@@ -100,10 +100,11 @@ static void report_relay(struct probe *probe, const struct client_result *result
 		findings_add(findings, SECTION_RELAY, probe->subject, FINDING_INFO, NULL,
 		             "not tested: the session ended at %s", result->stage);
 	} else if (reply->code / 100 == 2) {
-		findings_add(findings, SECTION_RELAY, probe->subject, FINDING_FAIL,
-		             "accept mail only for your own domains; relay only for authenticated users or trusted networks",
-		             "OPEN RELAY: RCPT TO:<%s> was accepted (\"%s\"); no DATA was sent", CHECK_RELAY_RECIPIENT,
-		             reply->text);
+		findings_add(
+		    findings, SECTION_RELAY, probe->subject, FINDING_FAIL,
+		    "accept mail only for your own domains; relay only for authenticated users or trusted networks",
+		    "OPEN RELAY: RCPT TO:<%s> was accepted (\"%s\"); no DATA was sent", CHECK_RELAY_RECIPIENT,
+		    reply->text);
 	} else if (reply->code == 0) {
 		findings_add(findings, SECTION_RELAY, probe->subject, FINDING_INFO, NULL,
 		             "not tested: no reply to RCPT TO");
@@ -123,16 +124,17 @@ static void report(struct probe *probe, const struct client_result *result)
 	unsigned port = probe->check->options->port;
 
 	if (result->outcome == CLIENT_CONNECT_FAILED) {
-		findings_add(findings, SECTION_SMTP, probe->subject, FINDING_FAIL,
-		             "an MX host must accept port 25 from anywhere: open it (firewall, listener) or remove the MX",
-		             "does not accept TCP on port %u: %s", port, result->reply.text);
+		findings_add(
+		    findings, SECTION_SMTP, probe->subject, FINDING_FAIL,
+		    "an MX host must accept port 25 from anywhere: open it (firewall, listener) or remove the MX",
+		    "does not accept TCP on port %u: %s", port, result->reply.text);
 		return;
 	}
 	findings_add(findings, SECTION_SMTP, probe->subject, FINDING_OK, NULL, "accepts TCP on port %u", port);
 	if (failed && strcmp(stage, "greeting") == 0) {
 		findings_add(findings, SECTION_SMTP, probe->subject, FINDING_FAIL,
-		             "the server must greet with 220 (RFC 5321 §4.3.1); see its logs", "greeting was not 220: %s",
-		             result->reply.text[0] ? result->reply.text : "(none)");
+		             "the server must greet with 220 (RFC 5321 §4.3.1); see its logs",
+		             "greeting was not 220: %s", result->reply.text[0] ? result->reply.text : "(none)");
 		return;
 	}
 	findings_add(findings, SECTION_SMTP, probe->subject, FINDING_OK, NULL, "greets with 220");
@@ -153,8 +155,8 @@ static void report(struct probe *probe, const struct client_result *result)
 	else if (result->tls[0])
 		findings_add(findings, SECTION_TLS, probe->subject, FINDING_OK, NULL, "STARTTLS: %s", result->tls);
 	else
-		findings_add(findings, SECTION_TLS, probe->subject, FINDING_FAIL, "check the server's TLS configuration",
-		             "STARTTLS offered but refused when asked");
+		findings_add(findings, SECTION_TLS, probe->subject, FINDING_FAIL,
+		             "check the server's TLS configuration", "STARTTLS offered but refused when asked");
 	if (probe->saw_certificate)
 		report_certificate(probe, findings);
 	report_relay(probe, result, findings);

@@ -13,7 +13,7 @@
 
 /* The recipient of the open-relay test: a domain under .invalid (RFC 2606 §2) can be nobody's
  * local domain, so a server that accepts it offers to relay to anywhere. */
-#define CHECK_RELAY_RECIPIENT "tern-relay-test@relay-test.invalid"
+#define CHECK_RELAY_RECIPIENT  "tern-relay-test@relay-test.invalid"
 #define CHECK_EXPIRY_WARN_DAYS 14 /* ours: time enough to notice a failed renewal */
 
 /* Probes host's address on check's loop (held until done); tlsa (copied; NULL: none) is

@@ -12,12 +12,12 @@
 #include "util/workpool.h"
 
 int check_state_init(struct check_state *check, const char *target, const struct check_options *options, char *error,
-               size_t size)
+                     size_t size)
 {
 	memset(check, 0, sizeof *check);
 	check->options = options;
 	curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: it is not thread-safe */
-	evthread_use_pthreads(); /* the worker pool completes jobs onto the loop from other threads */
+	evthread_use_pthreads();               /* the worker pool completes jobs onto the loop from other threads */
 	check->base = event_base_new();
 	if (check->base == NULL) {
 		snprintf(error, size, "cannot create an event loop");

@@ -12,10 +12,10 @@
 
 /* Words of ISPs' generic names. */
 static const char *const dynamic_words[] = {
-    "dyn",    "dynamic", "dhcp", "pool",   "dsl",      "adsl",     "vdsl",        "xdsl", "cable",  "dial",
-    "dialup", "dialin",  "ppp",  "pppoe",  "broadband", "cust",    "customer",    "res",  "residential",
-    "home",   "client",  "clients", "cpe", "mobile",   "wireless", "ftth",        "fttx", "unassigned",
-    "static", "generic", "hsd",  "catv",   "modem",    NULL};
+    "dyn",         "dynamic", "dhcp",    "pool",    "dsl",   "adsl",      "vdsl",     "xdsl",     "cable",
+    "dial",        "dialup",  "dialin",  "ppp",     "pppoe", "broadband", "cust",     "customer", "res",
+    "residential", "home",    "client",  "clients", "cpe",   "mobile",    "wireless", "ftth",     "fttx",
+    "unassigned",  "static",  "generic", "hsd",     "catv",  "modem",     NULL};
 
 static bool is_word(const char *run, size_t length)
 {
@@ -93,8 +93,8 @@ static bool has_octets(const char *name, size_t length, const unsigned char *add
 			backward = backward && numbers[i + k] == address[3 - k];
 		}
 		if (forward || backward) {
-			snprintf(why, size, "the address %u.%u.%u.%u written into it", address[0], address[1], address[2],
-			         address[3]);
+			snprintf(why, size, "the address %u.%u.%u.%u written into it", address[0], address[1],
+			         address[2], address[3]);
 			return true;
 		}
 	}
@@ -107,8 +107,7 @@ static bool has_octets(const char *name, size_t length, const unsigned char *add
 	return false;
 }
 
-bool dynamic_name_check(const char *name, const unsigned char *address, size_t address_length, char *why,
-                        size_t size)
+bool dynamic_name_check(const char *name, const unsigned char *address, size_t address_length, char *why, size_t size)
 {
 	size_t length = strnlen(name, DYNAMIC_NAME_MAX + 1);
 	size_t host;

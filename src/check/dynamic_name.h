@@ -11,7 +11,6 @@
 
 /* Whether name (a host name, any case) looks dynamic for the address (address_length 4 or 16
  * bytes; 16: only the words are checked). When it does, why (size bytes) says which sign. */
-bool dynamic_name_check(const char *name, const unsigned char *address, size_t address_length, char *why,
-                        size_t size);
+bool dynamic_name_check(const char *name, const unsigned char *address, size_t address_length, char *why, size_t size);
 
 #endif

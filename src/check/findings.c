@@ -11,7 +11,7 @@
 static const char *const level_names[] = {"ok", "info", "warn", "fail"};
 /* ANSI SGR colours: green, blue, yellow, red. */
 static const char *const level_colours[] = {"\033[32m", "\033[34m", "\033[33m", "\033[1;31m"};
-#define COLOUR_RESET "\033[0m"
+#define COLOUR_RESET   "\033[0m"
 #define COLOUR_HEADING "\033[1m"
 
 const char *findings_level_name(enum finding_level level) { return level_names[level]; }
@@ -164,7 +164,8 @@ void findings_print_text(struct findings *findings, FILE *out, bool colour)
 
 		counts[finding->level]++;
 		if (last_section == NULL || strcmp(last_section, finding->section) != 0) {
-			fprintf(out, "\n%s%s%s\n", colour ? COLOUR_HEADING : "", finding->section, colour ? COLOUR_RESET : "");
+			fprintf(out, "\n%s%s%s\n", colour ? COLOUR_HEADING : "", finding->section,
+			        colour ? COLOUR_RESET : "");
 			last_section = finding->section;
 		}
 		fprintf(out, "  %s%-4s%s ", colour ? level_colours[finding->level] : "", level_names[finding->level],

@@ -257,7 +257,8 @@ static bool valid_rua(struct span value)
 		struct span scheme = {uri.data, uri.length < 7 ? uri.length : 7};
 		struct span https = {uri.data, uri.length < 8 ? uri.length : 8};
 
-		if (!(equals_nocase(scheme, "mailto:") && uri.length > 7) && !(equals_nocase(https, "https://") && uri.length > 8))
+		if (!(equals_nocase(scheme, "mailto:") && uri.length > 7) &&
+		    !(equals_nocase(https, "https://") && uri.length > 8))
 			return false;
 		start = end + 1;
 	}

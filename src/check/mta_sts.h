@@ -22,7 +22,8 @@ struct mta_sts_policy {
 	enum mta_sts_mode mode;
 	unsigned long max_age; /* seconds */
 	size_t mx_count;
-	char mx[MTA_STS_MX_MAX][DNS_NAME_MAX + 1]; /* patterns as written, lower case: "mx.example.org", "*.example.net" */
+	char mx[MTA_STS_MX_MAX]
+	       [DNS_NAME_MAX + 1]; /* patterns as written, lower case: "mx.example.org", "*.example.net" */
 };
 
 enum mta_sts_result {

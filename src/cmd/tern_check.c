@@ -20,7 +20,7 @@
 #include "cmd/tern_commands.h"
 #include "deliver/route_order.h"
 
-#define DNSBL_ZONES_MAX 32
+#define DNSBL_ZONES_MAX      32
 #define DEFAULT_TRUST_ANCHOR "/usr/share/dns/root.key" /* Debian's dns-root-data */
 
 /* The well-known IP blocklists that large receivers consult. */
@@ -59,18 +59,13 @@ static bool parse_port(const char *text, unsigned *port)
 
 static int parse(int argc, char **argv, struct arguments *arguments)
 {
-	static const struct option options[] = {{"resolver", required_argument, NULL, 'r'},
-	                                        {"json", no_argument, NULL, 'j'},
-	                                        {"ca", required_argument, NULL, 'c'},
-	                                        {"port", required_argument, NULL, 'p'},
-	                                        {"https-port", required_argument, NULL, 'H'},
-	                                        {"helo", required_argument, NULL, 'h'},
-	                                        {"trust-anchor", required_argument, NULL, 't'},
-	                                        {"no-probe", no_argument, NULL, 'n'},
-	                                        {"ip", required_argument, NULL, 'i'},
-	                                        {"explain", no_argument, NULL, 'e'},
-	                                        {"dnsbl", required_argument, NULL, 'd'},
-	                                        {NULL, 0, NULL, 0}};
+	static const struct option options[] = {
+	    {"resolver", required_argument, NULL, 'r'},     {"json", no_argument, NULL, 'j'},
+	    {"ca", required_argument, NULL, 'c'},           {"port", required_argument, NULL, 'p'},
+	    {"https-port", required_argument, NULL, 'H'},   {"helo", required_argument, NULL, 'h'},
+	    {"trust-anchor", required_argument, NULL, 't'}, {"no-probe", no_argument, NULL, 'n'},
+	    {"ip", required_argument, NULL, 'i'},           {"explain", no_argument, NULL, 'e'},
+	    {"dnsbl", required_argument, NULL, 'd'},        {NULL, 0, NULL, 0}};
 	struct check_options *o = &arguments->options;
 	int option;
 
@@ -79,14 +74,30 @@ static int parse(int argc, char **argv, struct arguments *arguments)
 	o->trust_anchor = access(DEFAULT_TRUST_ANCHOR, R_OK) == 0 ? DEFAULT_TRUST_ANCHOR : NULL;
 	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (option) {
-		case 'r': o->resolver = optarg; break;
-		case 'j': arguments->json = true; break;
-		case 'c': o->ca_file = optarg; break;
-		case 'h': o->helo_name = optarg; break;
-		case 't': o->trust_anchor = strcmp(optarg, "none") == 0 ? NULL : optarg; break;
-		case 'n': o->no_probe = true; break;
-		case 'i': arguments->ip = optarg; break;
-		case 'e': o->explain = true; break;
+		case 'r':
+			o->resolver = optarg;
+			break;
+		case 'j':
+			arguments->json = true;
+			break;
+		case 'c':
+			o->ca_file = optarg;
+			break;
+		case 'h':
+			o->helo_name = optarg;
+			break;
+		case 't':
+			o->trust_anchor = strcmp(optarg, "none") == 0 ? NULL : optarg;
+			break;
+		case 'n':
+			o->no_probe = true;
+			break;
+		case 'i':
+			arguments->ip = optarg;
+			break;
+		case 'e':
+			o->explain = true;
+			break;
 		case 'p':
 			if (!parse_port(optarg, &o->port))
 				return -1;
@@ -100,7 +111,8 @@ static int parse(int argc, char **argv, struct arguments *arguments)
 				return -1;
 			arguments->zones[arguments->zone_count++] = optarg;
 			break;
-		default: return -1;
+		default:
+			return -1;
 		}
 	}
 	o->dnsbl_zones = arguments->zone_count ? arguments->zones : default_dnsbl_zones;

@@ -19,7 +19,7 @@ static void test_dynamic_names(void)
 	    {"mail.example.org", false, NULL},
 	    {"mx1.mail.example.org", false, NULL},
 	    {"smtp-out-3.example.net", false, NULL},
-	    {"cable.example", false, NULL},            /* the provider's own name is not suspect */
+	    {"cable.example", false, NULL},             /* the provider's own name is not suspect */
 	    {"mail.dsl-provider.example", false, NULL}, /* nor are words in the registered domain */
 	    {"192-0-2-45.pool.example.net", true, "the address 192.0.2.45"},
 	    {"45.2.0.192.in-addr.example.net", true, "the address 192.0.2.45"},
@@ -29,7 +29,7 @@ static void test_dynamic_names(void)
 	    {"dhcp-7.campus.example.edu", true, "\"dhcp\""},
 	    {"a.b.DSL.example.net", true, "\"DSL\""},
 	    {"cpe-12-34.cable.example.com", true, "\"cpe\""},
-	    {"mail.dyn.com", false, NULL}, /* "dyn" as the registered domain's label */
+	    {"mail.dyn.com", false, NULL},                /* "dyn" as the registered domain's label */
 	    {"mail.192-0-2-99.example.net", false, NULL}, /* someone else's numbers */
 	};
 	char why[160];

@@ -70,10 +70,12 @@ static void test_json(void)
 
 	fill(&findings);
 	text = print(&findings, 1, 0);
-	CHECK(strncmp(text, "{\"target\": \"example.org\", \"status\": \"fail\", \"findings\": [\n  {\"section\": \"MX\", "
-	                    "\"subject\": \"\", \"status\": \"ok\", \"why\": \"2 MX hosts\", \"fix\": \"\"},\n",
-	              strlen("{\"target\": \"example.org\", \"status\": \"fail\", \"findings\": [\n  {\"section\": \"MX\", "
-	                     "\"subject\": \"\", \"status\": \"ok\", \"why\": \"2 MX hosts\", \"fix\": \"\"},\n")) == 0);
+	CHECK(strncmp(
+	          text,
+	          "{\"target\": \"example.org\", \"status\": \"fail\", \"findings\": [\n  {\"section\": \"MX\", "
+	          "\"subject\": \"\", \"status\": \"ok\", \"why\": \"2 MX hosts\", \"fix\": \"\"},\n",
+	          strlen("{\"target\": \"example.org\", \"status\": \"fail\", \"findings\": [\n  {\"section\": \"MX\", "
+	                 "\"subject\": \"\", \"status\": \"ok\", \"why\": \"2 MX hosts\", \"fix\": \"\"},\n")) == 0);
 	CHECK(strstr(text, "\"why\": \"quoted \\\"reply\\\"  with a line break and a \\\\ backslash\"") != NULL);
 	CHECK(strstr(text, "\n]}\n") != NULL);
 	free(text);

@@ -65,9 +65,11 @@ static void test_policy_cases(void)
 {
 	for (size_t i = 0; i < sizeof policy_cases / sizeof *policy_cases; i++) {
 		struct mta_sts_policy policy;
-		enum mta_sts_result result = mta_sts_policy_parse(policy_cases[i].text, case_length(&policy_cases[i]), &policy);
+		enum mta_sts_result result =
+		    mta_sts_policy_parse(policy_cases[i].text, case_length(&policy_cases[i]), &policy);
 		if (result != policy_cases[i].result)
-			fprintf(stderr, "case %s: %d, expected %d\n", policy_cases[i].name, result, policy_cases[i].result);
+			fprintf(stderr, "case %s: %d, expected %d\n", policy_cases[i].name, result,
+			        policy_cases[i].result);
 		CHECK_INT(result, policy_cases[i].result);
 	}
 }
@@ -88,7 +90,8 @@ static void test_rfc8461_3_2_example_fields(void)
 
 static void test_rfc8461_4_1_matching(void)
 {
-	static const char text[] = "version: STSv1\nmode: enforce\nmx: mail.example.com\nmx: *.example.net\nmax_age: 5\n";
+	static const char text[] =
+	    "version: STSv1\nmode: enforce\nmx: mail.example.com\nmx: *.example.net\nmax_age: 5\n";
 	struct mta_sts_policy policy;
 
 	CHECK_INT(mta_sts_policy_parse(text, sizeof text - 1, &policy), MTA_STS_OK);
@@ -96,7 +99,7 @@ static void test_rfc8461_4_1_matching(void)
 	CHECK(mta_sts_policy_matches(&policy, "MAIL.Example.com."));
 	CHECK(!mta_sts_policy_matches(&policy, "mail2.example.com"));
 	CHECK(!mta_sts_policy_matches(&policy, "example.com"));
-	CHECK(mta_sts_policy_matches(&policy, "mx1.example.net"));   /* one label for the "*" */
+	CHECK(mta_sts_policy_matches(&policy, "mx1.example.net"));  /* one label for the "*" */
 	CHECK(!mta_sts_policy_matches(&policy, "a.b.example.net")); /* never two */
 	CHECK(!mta_sts_policy_matches(&policy, "example.net"));     /* nor none */
 	CHECK(!mta_sts_policy_matches(&policy, ".example.net"));
@@ -141,7 +144,8 @@ static void test_record_cases(void)
 {
 	for (size_t i = 0; i < sizeof record_cases / sizeof *record_cases; i++) {
 		char id[MTA_STS_ID_MAX + 1];
-		enum mta_sts_record_result result = mta_sts_record_parse(record_cases[i].text, strlen(record_cases[i].text), id);
+		enum mta_sts_record_result result =
+		    mta_sts_record_parse(record_cases[i].text, strlen(record_cases[i].text), id);
 		if (result != record_cases[i].result)
 			fprintf(stderr, "case %s: %d\n", record_cases[i].name, result);
 		CHECK_INT(result, record_cases[i].result);
