@@ -96,7 +96,12 @@ static void report_relay(struct probe *probe, const struct client_result *result
 {
 	const struct client_reply *reply = &probe->recipient.reply;
 
-	if (strcmp(result->stage, "rcpt") != 0 && strcmp(result->stage, "quit") != 0) {
+	if (result->mail_refused) {
+		findings_add(findings, SECTION_RELAY, probe->subject, FINDING_WARN,
+		             "accept MAIL FROM:<> (RFC 5321 §4.5.5): delivery status notifications come from it",
+		             "not tested: MAIL FROM:<> was refused (\"%s\"), so bounces to this domain are lost",
+		             reply->text);
+	} else if (strcmp(result->stage, "rcpt") != 0 && strcmp(result->stage, "quit") != 0) {
 		findings_add(findings, SECTION_RELAY, probe->subject, FINDING_INFO, NULL,
 		             "not tested: the session ended at %s", result->stage);
 	} else if (reply->code / 100 == 2) {

@@ -76,6 +76,7 @@ struct client_result {
 	char tls[128];              /* "TLS1.3 TLS_AES_256_GCM_SHA384", or "" for plaintext */
 	bool tls_verified;          /* the certificate verified for host_name */
 	bool starttls_offered;      /* the EHLO reply before TLS listed STARTTLS */
+	bool mail_refused;          /* MAIL FROM got a non-2xx reply (each recipient's reply is that one) */
 	char stage[16];             /* where it ended: "connect", "greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "quit" */
 };
 

@@ -96,6 +96,7 @@ void client_transaction_on_mail(struct client_session *session)
 		for (size_t i = 0; i < message->recipient_count; i++)
 			client_session_copy_reply(session, &message->recipients[i].reply);
 		session->mail_refused = true;
+		session->result.mail_refused = true;
 		if (!session->pipelined) {
 			client_transaction_quit(session);
 			return;

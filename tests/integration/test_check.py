@@ -274,10 +274,12 @@ def test_bad_hosts_each_finding_and_all_probes_concurrent(dns, smtp_peers, tmp_p
 
 
 class SilentHost:
-    """Accepts TCP on host:25 and never says a word (a hung server, or a greeting far too slow)."""
+    """Accepts TCP on host:25 and never says a word (a hung server, or a greeting far too slow);
+    or, with greeting, says that line and nothing more."""
 
-    def __init__(self, host):
+    def __init__(self, host, greeting=None):
         import socket
+        self.greeting = greeting
         self.listener = socket.create_server((host, 25))
         self.connections = []
         self.stopping = False
@@ -291,6 +293,8 @@ class SilentHost:
             except OSError:
                 return
             self.connections.append(connection)
+            if self.greeting:
+                connection.sendall(self.greeting)
 
     def stop(self):
         self.stopping = True
@@ -322,6 +326,29 @@ def test_four_mx_two_silent_take_one_timeout_not_two(dns, make_ternd):
     one(report, "TLS", "mx.slow.test [127.26.6.3]", "fail", "certificate does not verify for mx.slow.test")
     one(report, "SMTP", "down.slow.test [127.26.6.4]", "fail", "does not accept TCP on port 25")
     assert 14 < elapsed < 20, elapsed
+
+
+class RefusesNullSender(OpenRelay):
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        return "550 5.7.1 no bounces here" if address in ("", "<>") else "250 2.1.0 Ok"
+
+
+def test_no_service_greeting_and_refused_null_sender(dns, smtp_peers):
+    host = SilentHost("127.26.8.1", greeting=b"554 5.3.2 no service here\r\n")
+    refusing = RefusesNullSender()
+    smtp_peers("127.26.8.2", refusing)
+    try:
+        dns.add("odd.test", "MX", "10 closed.odd.test", "20 picky.odd.test")
+        dns.add("closed.odd.test", "A", "127.26.8.1")
+        dns.add("picky.odd.test", "A", "127.26.8.2")
+        status, report, _ = tern_check(dns, "odd.test")
+    finally:
+        host.stop()
+    assert status == 2
+    one(report, "SMTP", "closed.odd.test [127.26.8.1]", "fail", "greeting was not 220: 554 5.3.2 no service here")
+    assert not find(report, "SMTP", "closed.odd.test [127.26.8.1]", "ok", "EHLO")
+    one(report, "Open relay", "picky.odd.test [127.26.8.2]", "warn", "not tested: MAIL FROM:<> was refused")
+    assert refusing.rcpts == [] and refusing.data == 0
 
 
 def test_null_mx_receives_no_mail(dns):
