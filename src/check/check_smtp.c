@@ -145,7 +145,7 @@ static void report(struct probe *probe, const struct client_result *result)
 	findings_add(findings, SECTION_SMTP, probe->subject, FINDING_OK, NULL, "greets with 220");
 	if (failed && strcmp(stage, "ehlo") == 0) {
 		findings_add(findings, SECTION_SMTP, probe->subject, FINDING_FAIL, "the server must accept EHLO",
-		             "EHLO refused: %s", result->reply.text);
+		             "EHLO failed: %s", result->reply.text);
 		return;
 	}
 	findings_add(findings, SECTION_SMTP, probe->subject, FINDING_OK, NULL, "answers EHLO");
