@@ -5,6 +5,7 @@ CC ?= gcc
 PYTHON := /usr/bin/python3
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 PACKAGES := libevent libevent_pthreads libevent_openssl openssl libunbound libpsl
+PACKAGES := libevent libevent_pthreads libevent_openssl openssl libunbound libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PACKAGES) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PACKAGES) 2>/dev/null) -lcrypt -lpthread
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc -MMD -MP $(WARNINGS) $(PKG_CFLAGS)
@@ -31,6 +32,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dkim_key dkim_check dkim_tag_list
 UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dmarc_record org_domain authentication_results dmarc_from dmarc_policy
 UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature destination_limits
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature mta_sts dynamic_name findings
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -75,6 +77,12 @@ unit_dmarc_policy := src/mailauth/dmarc_policy.c src/mailauth/dmarc_record.c src
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
 FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon dmarc_record authentication_results
+unit_mta_sts := src/check/mta_sts.c
+unit_dynamic_name := src/check/dynamic_name.c src/check/dnsbl_codes.c
+unit_findings := src/check/findings.c
+
+# Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
+FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon mta_sts
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
@@ -92,6 +100,7 @@ fuzz_dkim_check := $(unit_dkim_check)
 fuzz_dkim_tag_list := src/mailauth/dkim_tag_list.c
 fuzz_dmarc_record := src/mailauth/dmarc_record.c
 fuzz_authentication_results := src/mailauth/authentication_results.c src/mailauth/header_fields.c
+fuzz_mta_sts := src/check/mta_sts.c
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format

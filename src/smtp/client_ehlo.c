@@ -132,6 +132,8 @@ static void after_hello(struct client_session *session)
 
 void client_ehlo_on_ehlo(struct client_session *session)
 {
+	if (positive(session) && !session->tls_active && session->extensions.starttls)
+		session->result.starttls_offered = true;
 	if (positive(session)) {
 		after_hello(session);
 	} else if (session->reply.code / 100 == 5) { /* §3.2: an old server; say HELO instead */

@@ -294,6 +294,8 @@ static void tls_established(struct client_session *session)
 	session->tls_active = true;
 	log_debug("%s client tls %s verified=%s", session->name, session->result.tls,
 	          session->result.tls_verified ? "yes" : "no");
+	if (session->request->on_tls != NULL)
+		session->request->on_tls(session->context, ssl);
 	if (session->request->tls != CLIENT_TLS_OPPORTUNISTIC && !session->result.tls_verified) {
 		client_session_fail_now(session, CLIENT_TLS_FAILED, "certificate not verified");
 		return;

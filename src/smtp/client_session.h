@@ -68,6 +68,10 @@ struct client_request {
 	struct client_message *message;   /* recipients' replies are written here */
 	bool keep_open;                   /* after the transaction keep the connection if it is in
 	                                     step (result.reusable) instead of saying QUIT */
+	bool rcpt_only;                   /* a probe (tern check's open-relay test): MAIL and RCPT, then
+	                                     QUIT; never DATA, whatever the replies */
+	void (*on_tls)(void *context, SSL *ssl); /* or NULL: called with done's context right after each
+	                                            completed handshake, to inspect the peer's certificate */
 };
 
 struct client_result {
@@ -75,6 +79,8 @@ struct client_result {
 	struct client_reply reply;  /* the reply that ended it (for PROTOCOL/TLS failures), or the QUIT-time last */
 	char tls[128];              /* "TLS1.3 TLS_AES_256_GCM_SHA384", or "" for plaintext */
 	bool tls_verified;          /* the certificate verified for host_name */
+	bool starttls_offered;      /* the EHLO reply before TLS listed STARTTLS */
+	bool mail_refused;          /* MAIL FROM got a non-2xx reply (each recipient's reply is that one) */
 	char stage[16];             /* where it ended: "connect", "greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "quit" */
 	bool reusable;              /* keep_open was asked and granted: the connection is open, idle, no
 	                               transaction open, and the session now belongs to the caller, who

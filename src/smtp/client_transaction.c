@@ -116,7 +116,7 @@ void client_transaction_begin(struct client_session *session)
 	send_mail(session);
 	for (size_t i = 0; session->pipelined && i < message->recipient_count; i++)
 		send_rcpt(session, i);
-	if (session->pipelined && !session->chunking) /* RFC 2920 §3.1: DATA may end the group */
+	if (session->pipelined && !session->chunking && !session->request->rcpt_only) /* RFC 2920 §3.1 */
 		client_session_send(session, "DATA");
 	client_session_expect(session, CLIENT_STATE_MAIL);
 }
@@ -129,6 +129,7 @@ void client_transaction_on_mail(struct client_session *session)
 		for (size_t i = 0; i < message->recipient_count; i++)
 			client_session_copy_reply(session, &message->recipients[i].reply);
 		session->mail_refused = true;
+		session->result.mail_refused = true;
 		if (!session->pipelined) {
 			client_transaction_end(session);
 			return;
@@ -192,7 +193,9 @@ static void send_chunk(struct client_session *session)
 
 static void after_recipients(struct client_session *session)
 {
-	if (session->pipelined && !session->chunking) {
+	if (session->request->rcpt_only) {
+		client_transaction_quit(session);
+	} else if (session->pipelined && !session->chunking) {
 		client_session_expect(session, CLIENT_STATE_DATA); /* its reply is on its way */
 	} else if (session->accepted_count == 0) {
 		client_transaction_end(session);
@@ -212,6 +215,8 @@ void client_transaction_on_rcpt(struct client_session *session)
 	if (!session->mail_refused && positive(session)) {
 		session->accepted[index] = true;
 		session->accepted_count++;
+		if (session->request->rcpt_only) /* a probe: no DATA reply will come to replace it */
+			client_session_copy_reply(session, &session->message->recipients[index].reply);
 	} else if (!session->mail_refused) {
 		client_session_copy_reply(session, &session->message->recipients[index].reply);
 	}

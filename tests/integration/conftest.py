@@ -49,10 +49,11 @@ def free_port(host):
 class Ternd:
     """One ternd process with its own directory, address and port."""
 
-    def __init__(self, directory, extra="", domain_extra="", users=USERS, aliases=ALIASES, tls=False):
+    def __init__(self, directory, extra="", domain_extra="", users=USERS, aliases=ALIASES, tls=False, host=None,
+                 port=None):
         self.dir = pathlib.Path(directory)
-        self.host = f"127.0.{(os.getpid() % 200) + 1}.{next(_addresses) % 250 + 2}"
-        self.port = free_port(self.host)
+        self.host = host or f"127.0.{(os.getpid() % 200) + 1}.{next(_addresses) % 250 + 2}"
+        self.port = port or free_port(self.host)
         if tls:
             self.submission_port = free_port(self.host)
             self.submissions_port = free_port(self.host)

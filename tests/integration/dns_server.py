@@ -19,6 +19,9 @@ import socket
 import struct
 import threading
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
+import dns.dnssec
 import dns.exception
 import dns.flags
 import dns.message
@@ -42,6 +45,7 @@ class DnsServer:
         self.behaviours = {}  # dns.name.Name -> ("servfail",) | ("slow", seconds or None)
         self.queries = []     # (name text without the dot, type text, "udp"|"tcp"), in order received
         self.errors = []      # exceptions raised while answering (a test asserts there are none)
+        self.signed = {}      # zone dns.name.Name -> (private key, DNSKEY rdata), see sign_zone
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._threads = []
@@ -78,6 +82,32 @@ class DnsServer:
         """Questions about name are answered after seconds, or never (None)."""
         self.behaviours[dns.name.from_text(name)] = ("slow", seconds)
         return self
+
+    def sign_zone(self, zone):
+        """Signs zone (one of the served zones) with a fresh ECDSA P-256 key (RFC 6605): its
+        DNSKEY is served at the apex, and answers to queries with the DO bit carry RRSIGs made
+        on the fly (RFC 4035 §3.1.1). Only positive answers are signed: there is no NSEC, so a
+        negative answer in the zone is bogus to a validator. Returns the trust-anchor line to
+        give the validator ("zone. IN DNSKEY 257 3 13 ...")."""
+        origin = dns.name.from_text(zone)
+        key = ec.generate_private_key(ec.SECP256R1())
+        dnskey = dns.dnssec.make_dnskey(key.public_key(), dns.dnssec.Algorithm.ECDSAP256SHA256, flags=257)
+        self.signed[origin] = (key, dnskey)
+        self.add(zone, "DNSKEY", dnskey.to_text())
+        return f"{origin.to_text()} IN DNSKEY {dnskey.to_text()}"
+
+    def _add_signatures(self, query, response):
+        if not (query.ednsflags & dns.flags.DO):
+            return
+        response.want_dnssec(True)
+        for rrset in list(response.answer):
+            zone = self._zone_of(rrset.name)
+            if zone not in self.signed or rrset.rdtype == dns.rdatatype.RRSIG:
+                continue
+            key, dnskey = self.signed[zone]
+            signature = dns.rrset.RRset(rrset.name, dns.rdataclass.IN, dns.rdatatype.RRSIG, rrset.rdtype)
+            signature.add(dns.dnssec.sign(rrset, key, zone, dnskey, lifetime=86400), rrset.ttl)
+            response.answer.append(signature)
 
     def asked(self, name, rdtype=None):
         """How many questions about name (of rdtype, if given) arrived."""
@@ -140,6 +170,8 @@ class DnsServer:
             return response
         with self._lock:
             response.set_rcode(self._fill(response, qname, question.rdtype))
+            if self.signed:
+                self._add_signatures(query, response)
         return response
 
     def _wire(self, query, limit):
