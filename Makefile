@@ -4,8 +4,7 @@
 CC ?= gcc
 PYTHON := /usr/bin/python3
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-PACKAGES := libevent libevent_pthreads libevent_openssl openssl libunbound libpsl
-PACKAGES := libevent libevent_pthreads libevent_openssl openssl libunbound libcurl
+PACKAGES := libevent libevent_pthreads libevent_openssl openssl libunbound libpsl libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PACKAGES) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PACKAGES) 2>/dev/null) -lcrypt -lpthread
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc -MMD -MP $(WARNINGS) $(PKG_CFLAGS)
@@ -28,11 +27,8 @@ LIBRARY_SOURCES := $(filter-out src/cmd/%,$(wildcard src/*/*.c))
 objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
-# so the link line proves the module depends on nothing else.
-UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dkim_key dkim_check dkim_tag_list
-UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dmarc_record org_domain authentication_results dmarc_from dmarc_policy
-UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature destination_limits
-UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature mta_sts dynamic_name findings
+# so the link line proves the module depends on nothing else. Every unit_NAME is a test (one
+# line each, so parallel additions merge cleanly).
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -54,35 +50,24 @@ unit_rdata := src/dns/rdata.c
 unit_client_replies := src/smtp/client_replies.c
 unit_bounce := src/deliver/bounce.c src/mailauth/header_fields.c
 unit_dkim_canon := src/mailauth/dkim_canon.c
-unit_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
-unit_header_writer := src/mailauth/header_writer.c src/util/base64.c
-# Every unit_NAME above is a test (one line each, so parallel additions merge cleanly).
-UNIT_TESTS := $(sort $(patsubst unit_%,%,$(filter unit_%,$(.VARIABLES))))
-unit_destination_limits := src/deliver/destination_limits.c
-
-# Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
 unit_dkim_signature := src/mailauth/dkim_signature.c src/mailauth/dkim_tag_list.c src/util/base64.c
+unit_header_writer := src/mailauth/header_writer.c src/util/base64.c
+unit_destination_limits := src/deliver/destination_limits.c
 unit_dkim_tag_list := src/mailauth/dkim_tag_list.c
 unit_dkim_key := src/mailauth/dkim_key.c src/mailauth/dkim_tag_list.c src/util/base64.c
 unit_dkim_check := src/mailauth/dkim_check.c src/mailauth/dkim_key.c src/mailauth/dkim_signature.c \
 	src/mailauth/dkim_tag_list.c src/mailauth/dkim_canon.c src/mailauth/dkim_sign.c src/mailauth/header_fields.c src/util/base64.c
-
-# Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
-FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon dkim_key dkim_check dkim_tag_list
 unit_dmarc_record := src/mailauth/dmarc_record.c
 unit_org_domain := src/mailauth/org_domain.c
 unit_authentication_results := src/mailauth/authentication_results.c src/mailauth/header_fields.c
 unit_dmarc_from := src/mailauth/dmarc_from.c src/mailauth/header_fields.c src/mailauth/address_list.c src/smtp/address.c
 unit_dmarc_policy := src/mailauth/dmarc_policy.c src/mailauth/dmarc_record.c src/mailauth/org_domain.c
-
-# Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
-FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon dmarc_record authentication_results
 unit_mta_sts := src/check/mta_sts.c
 unit_dynamic_name := src/check/dynamic_name.c src/check/dnsbl_codes.c
 unit_findings := src/check/findings.c
+UNIT_TESTS = $(sort $(patsubst unit_%,%,$(filter unit_%,$(.VARIABLES))))
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
-FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon mta_sts
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
@@ -94,13 +79,13 @@ fuzz_client_replies := src/smtp/client_replies.c
 fuzz_dkim_signature := src/mailauth/dkim_signature.c src/mailauth/dkim_tag_list.c src/util/base64.c
 fuzz_rdata := src/dns/rdata.c
 fuzz_dkim_canon := src/mailauth/dkim_canon.c
-FUZZERS := $(sort $(patsubst fuzz_%,%,$(filter fuzz_%,$(.VARIABLES))))
 fuzz_dkim_key := src/mailauth/dkim_key.c src/mailauth/dkim_tag_list.c src/util/base64.c
 fuzz_dkim_check := $(unit_dkim_check)
 fuzz_dkim_tag_list := src/mailauth/dkim_tag_list.c
 fuzz_dmarc_record := src/mailauth/dmarc_record.c
 fuzz_authentication_results := src/mailauth/authentication_results.c src/mailauth/header_fields.c
 fuzz_mta_sts := src/check/mta_sts.c
+FUZZERS = $(sort $(patsubst fuzz_%,%,$(filter fuzz_%,$(.VARIABLES))))
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format
