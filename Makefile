@@ -28,7 +28,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
 # so the link line proves the module depends on nothing else.
-UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature spf_macro spf_record
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -51,9 +51,11 @@ unit_client_replies := src/smtp/client_replies.c
 unit_bounce := src/deliver/bounce.c src/mailauth/header_fields.c
 unit_dkim_canon := src/mailauth/dkim_canon.c
 unit_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
+unit_spf_macro := src/mailauth/spf_macro.c
+unit_spf_record := src/mailauth/spf_record.c src/mailauth/spf_macro.c
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
-FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon
+FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon spf_record spf_macro
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
@@ -65,6 +67,8 @@ fuzz_client_replies := src/smtp/client_replies.c
 fuzz_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
 fuzz_rdata := src/dns/rdata.c
 fuzz_dkim_canon := src/mailauth/dkim_canon.c
+fuzz_spf_record := src/mailauth/spf_record.c src/mailauth/spf_macro.c
+fuzz_spf_macro := src/mailauth/spf_macro.c
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format
