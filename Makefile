@@ -119,6 +119,14 @@ $(OUT)/tests/resolver_driver: $(call objects,tests/drivers/resolver_driver.c src
 	@mkdir -p $(dir $@)
 	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# SPF checks side by side and cancelled, on one resolver, for the integration tests.
+SPF_DRIVER_SOURCES := tests/drivers/spf_driver.c src/mailauth/spf.c src/mailauth/spf_evaluate.c \
+	src/mailauth/spf_validated.c src/mailauth/spf_record.c src/mailauth/spf_macro.c src/dns/resolver.c \
+	src/dns/rdata.c $(UTIL_SOURCES)
+$(OUT)/tests/spf_driver: $(call objects,$(SPF_DRIVER_SOURCES))
+	@mkdir -p $(dir $@)
+	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 run: all
 	@mkdir -p var
 	@scripts/dev-certificate var/tls
@@ -133,7 +141,7 @@ unit: $(foreach t,$(UNIT_TESTS),$(OUT)/tests/test_$(t))
 fuzz-replay: $(foreach f,$(FUZZERS),$(OUT)/fuzz/replay_$(f))
 	@set -e; for f in $(FUZZERS); do $(OUT)/fuzz/replay_$$f fuzz/corpus/$$f; done
 
-integration: $(OUT)/ternd $(OUT)/tern $(OUT)/tests/bounce_driver $(OUT)/tests/client_session_driver $(OUT)/tests/resolver_driver
+integration: $(OUT)/ternd $(OUT)/tern $(OUT)/tests/bounce_driver $(OUT)/tests/client_session_driver $(OUT)/tests/resolver_driver $(OUT)/tests/spf_driver
 	TERN_BUILD=$(OUT) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # libFuzzer builds with clang; each harness runs FUZZ_SECONDS, new inputs go to build/fuzz-corpus.
