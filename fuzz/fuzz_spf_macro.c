@@ -26,9 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct spf_macro_values values = {.sender = "strong-bad@email.example.com", .local_part = "strong-bad",
-	                                  .sender_domain = "email.example.com", .domain = "email.example.com",
-	                                  .helo = "mx.example.org", .now = 1700000000, .ipv6 = size % 2 == 0};
+	struct spf_macro_values values = {.sender = "strong-bad@email.example.com",
+	                                  .local_part = "strong-bad",
+	                                  .sender_domain = "email.example.com",
+	                                  .domain = "email.example.com",
+	                                  .helo = "mx.example.org",
+	                                  .now = 1700000000,
+	                                  .ipv6 = size % 2 == 0};
 	enum spf_macro_kind kind;
 	char *text, name[SPF_MACRO_DOMAIN_MAX + 1];
 	struct buffer first, second;
@@ -48,7 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	REQUIRE(result <= SPF_MACRO_TOO_LONG);
 	REQUIRE((result == SPF_MACRO_SYNTAX) == !spf_macro_is_valid(macro, kind));
 	REQUIRE(spf_macro_expand(macro, kind, &values, &second) == result);
-	REQUIRE(first.length == second.length && (first.length == 0 || memcmp(first.data, second.data, first.length) == 0));
+	REQUIRE(first.length == second.length &&
+	        (first.length == 0 || memcmp(first.data, second.data, first.length) == 0));
 	if (result == SPF_MACRO_OK && memchr(text, '%', size - 1) == NULL)
 		REQUIRE(first.length == size - 1 && (size == 1 || memcmp(first.data, text, size - 1) == 0));
 	if (spf_macro_is_domain_spec(macro)) {

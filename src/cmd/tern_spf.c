@@ -82,11 +82,20 @@ int tern_spf(int argc, char **argv)
 
 	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (option) {
-		case 'i': ip = optarg; break;
-		case 's': sender = optarg; break;
-		case 'h': helo = optarg; break;
-		case 'r': server = optarg; break;
-		default: return usage();
+		case 'i':
+			ip = optarg;
+			break;
+		case 's':
+			sender = optarg;
+			break;
+		case 'h':
+			helo = optarg;
+			break;
+		case 'r':
+			server = optarg;
+			break;
+		default:
+			return usage();
 		}
 	}
 	if (optind != argc || ip == NULL)

@@ -26,7 +26,6 @@ const char *spf_result_name(enum spf_result result)
 	return names[result];
 }
 
-
 static void check_free(struct spf_check *check)
 {
 	while (check->frame) {
@@ -141,7 +140,6 @@ static void macro_values(const struct spf_check *check, struct spf_macro_values 
 	values->now = (unsigned long long)time(NULL);
 }
 
-
 /* The target of a term: the expanded domain-spec, or the current domain. false: it did not
  * expand (too long), a permerror. */
 bool spf_expand_target(struct spf_check *check, struct slice domain_spec, char target[SPF_NAME_SIZE])
@@ -213,16 +211,18 @@ static void no_record(struct spf_check *check)
 	struct spf_frame *frame = check->frame;
 
 	if (frame->parent) /* §5.2: include of a domain without a record */
-		spf_finish(check, SPF_PERMERROR, "include:%s finds no SPF record (RFC 7208 section 5.2)", frame->domain);
+		spf_finish(check, SPF_PERMERROR, "include:%s finds no SPF record (RFC 7208 section 5.2)",
+		           frame->domain);
 	else if (frame->redirected)
-		spf_finish(check, SPF_PERMERROR, "redirect=%s finds no SPF record (RFC 7208 section 6.1)", frame->domain);
+		spf_finish(check, SPF_PERMERROR, "redirect=%s finds no SPF record (RFC 7208 section 6.1)",
+		           frame->domain);
 	else
 		spf_finish(check, SPF_NONE, "no SPF record at %s", frame->domain);
 }
 
 static const char *record_error(enum spf_record_result result)
 {
-	return result == SPF_RECORD_DUPLICATE ? "redirect= or exp= twice (RFC 7208 section 6)"
+	return result == SPF_RECORD_DUPLICATE  ? "redirect= or exp= twice (RFC 7208 section 6)"
 	       : result == SPF_RECORD_TOO_MANY ? "too many terms"
 	                                       : "syntax error (RFC 7208 section 12)";
 }
@@ -246,7 +246,8 @@ static void on_record(struct spf_check *check, const struct dns_answer *answer)
 	enum spf_record_result result;
 
 	if (answer->status == DNS_TEMPFAIL || answer->status == DNS_BOGUS) {
-		spf_finish(check, SPF_TEMPERROR, "DNS error looking up the SPF record of %s: %s", frame->domain, answer->why);
+		spf_finish(check, SPF_TEMPERROR, "DNS error looking up the SPF record of %s: %s", frame->domain,
+		           answer->why);
 		return;
 	}
 	for (size_t i = 0; answer->status == DNS_OK && i < answer->count; i++) {
@@ -270,8 +271,8 @@ static void on_record(struct spf_check *check, const struct dns_answer *answer)
 	if (result != SPF_RECORD_OK) {
 		char term[SPF_TEXT_SIZE / 2];
 		printable(frame->record.error_term, term, sizeof term);
-		spf_finish(check, SPF_PERMERROR, "the SPF record of %s: %s at \"%s\"", frame->domain, record_error(result),
-		       term);
+		spf_finish(check, SPF_PERMERROR, "the SPF record of %s: %s at \"%s\"", frame->domain,
+		           record_error(result), term);
 		return;
 	}
 	frame->next = 0;
@@ -309,7 +310,8 @@ static void on_timer(evutil_socket_t fd, short events, void *context)
 	if (check->delivering)
 		deliver(check);
 	else
-		spf_finish(check, SPF_TEMPERROR, "no result within %d seconds (RFC 7208 section 4.6.4)", SPF_DEADLINE_SECONDS);
+		spf_finish(check, SPF_TEMPERROR, "no result within %d seconds (RFC 7208 section 4.6.4)",
+		           SPF_DEADLINE_SECONDS);
 }
 
 /* §4.3, §2.3, §2.4: who is checked. The null sender is postmaster@HELO; a sender without a
@@ -376,7 +378,7 @@ struct spf_check *spf_check(struct resolver *resolver, const char *client_ip, co
 	check->starting = true;
 	if (!spf_name_is_valid(check->checked_domain, true)) {
 		spf_finish(check, SPF_NONE, "\"%s\" is not a domain name SPF can check (RFC 7208 section 4.3)",
-		       check->checked_domain);
+		           check->checked_domain);
 	} else {
 		check->frame = xcalloc(1, sizeof *check->frame);
 		snprintf(check->frame->domain, sizeof check->frame->domain, "%s", check->checked_domain);

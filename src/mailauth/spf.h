@@ -8,10 +8,10 @@
 
 #include "dns/resolver.h"
 
-#define SPF_LOOKUPS_MAX        10 /* §4.6.4: terms that query DNS, per check */
-#define SPF_VOID_LOOKUPS_MAX   2  /* §4.6.4: lookups answering NXDOMAIN or no records */
-#define SPF_NAMES_MAX          10 /* §4.6.4: MX names per mx, PTR names per ptr or %{p} */
-#define SPF_DEADLINE_SECONDS   20 /* §4.6.4: a check may take at least 20 s, then temperror */
+#define SPF_LOOKUPS_MAX      10 /* §4.6.4: terms that query DNS, per check */
+#define SPF_VOID_LOOKUPS_MAX 2  /* §4.6.4: lookups answering NXDOMAIN or no records */
+#define SPF_NAMES_MAX        10 /* §4.6.4: MX names per mx, PTR names per ptr or %{p} */
+#define SPF_DEADLINE_SECONDS 20 /* §4.6.4: a check may take at least 20 s, then temperror */
 
 /* §2.6, in the words of §8 */
 enum spf_result { SPF_NONE, SPF_NEUTRAL, SPF_PASS, SPF_FAIL, SPF_SOFTFAIL, SPF_TEMPERROR, SPF_PERMERROR };

@@ -17,8 +17,7 @@
 
 static void frame_result(struct spf_check *check, enum spf_result result);
 
-static bool address_matches(const struct spf_check *check, const unsigned char *address, bool ipv6,
-                            unsigned prefix)
+static bool address_matches(const struct spf_check *check, const unsigned char *address, bool ipv6, unsigned prefix)
 {
 	size_t whole = prefix / 8;
 	unsigned rest = prefix % 8;
@@ -72,7 +71,7 @@ static bool void_lookup(struct spf_check *check)
 	if (++check->voids <= SPF_VOID_LOOKUPS_MAX)
 		return true;
 	spf_finish(check, SPF_PERMERROR, "more than %d void lookups (RFC 7208 section 4.6.4), the last for %s",
-	       SPF_VOID_LOOKUPS_MAX, check->target);
+	           SPF_VOID_LOOKUPS_MAX, check->target);
 	return false;
 }
 
@@ -97,7 +96,8 @@ static bool any_address_matches(struct spf_check *check, const struct dns_answer
 
 	for (size_t i = 0; i < answer->count; i++) {
 		bool ipv6 = answer->records[i].type == DNS_AAAA;
-		if (address_matches(check, answer->records[i].address, ipv6, ipv6 ? mechanism->cidr6 : mechanism->cidr4))
+		if (address_matches(check, answer->records[i].address, ipv6,
+		                    ipv6 ? mechanism->cidr6 : mechanism->cidr4))
 			return true;
 	}
 	return false;
@@ -126,7 +126,8 @@ static void next_mx_host(struct spf_check *check);
 static void on_mx_host(struct spf_check *check, const struct dns_answer *answer)
 {
 	if (answer->status == DNS_TEMPFAIL || answer->status == DNS_BOGUS) {
-		spf_finish(check, SPF_TEMPERROR, "DNS error for %s: %s", check->mx_names[check->mx_next - 1], answer->why);
+		spf_finish(check, SPF_TEMPERROR, "DNS error for %s: %s", check->mx_names[check->mx_next - 1],
+		           answer->why);
 		return;
 	}
 	if (answer->status == DNS_OK && any_address_matches(check, answer))
@@ -151,7 +152,7 @@ static void on_mx(struct spf_check *check, const struct dns_answer *answer)
 		return;
 	if (answer->count > SPF_NAMES_MAX) {
 		spf_finish(check, SPF_PERMERROR, "%s has %zu MX records, more than %d (RFC 7208 section 4.6.4)",
-		       check->target, answer->count, SPF_NAMES_MAX);
+		           check->target, answer->count, SPF_NAMES_MAX);
 		return;
 	}
 	check->mx_count = check->mx_next = 0;
@@ -184,14 +185,22 @@ static void include_frame(struct spf_check *check)
 static void run_mechanism(struct spf_check *check)
 {
 	switch (current(check)->kind) {
-	case SPF_MECHANISM_A: spf_ask(check, check->target, check->ipv6 ? DNS_AAAA : DNS_A, on_a); break;
-	case SPF_MECHANISM_EXISTS: spf_ask(check, check->target, DNS_A, on_exists); break;
-	case SPF_MECHANISM_MX: spf_ask(check, check->target, DNS_MX, on_mx); break;
+	case SPF_MECHANISM_A:
+		spf_ask(check, check->target, check->ipv6 ? DNS_AAAA : DNS_A, on_a);
+		break;
+	case SPF_MECHANISM_EXISTS:
+		spf_ask(check, check->target, DNS_A, on_exists);
+		break;
+	case SPF_MECHANISM_MX:
+		spf_ask(check, check->target, DNS_MX, on_mx);
+		break;
 	case SPF_MECHANISM_PTR:
 		if (spf_have_validated(check, ptr_after_validated))
 			ptr_after_validated(check);
 		break;
-	default: include_frame(check); break;
+	default:
+		include_frame(check);
+		break;
 	}
 }
 
@@ -203,13 +212,14 @@ static void start_lookup_mechanism(struct spf_check *check)
 	if (spf_macro_uses_validated(mechanism->domain_spec) && !spf_have_validated(check, start_lookup_mechanism))
 		return;
 	if (++check->lookups > SPF_LOOKUPS_MAX) {
-		spf_finish(check, SPF_PERMERROR, "more than %d DNS-querying terms (RFC 7208 section 4.6.4), at %.*s in %s",
-		       SPF_LOOKUPS_MAX, (int)mechanism->term.length, mechanism->term.data, check->frame->domain);
+		spf_finish(check, SPF_PERMERROR,
+		           "more than %d DNS-querying terms (RFC 7208 section 4.6.4), at %.*s in %s", SPF_LOOKUPS_MAX,
+		           (int)mechanism->term.length, mechanism->term.data, check->frame->domain);
 		return;
 	}
 	if (!spf_expand_target(check, mechanism->domain_spec, check->target)) {
 		spf_finish(check, SPF_PERMERROR, "%.*s in %s expands to no domain name", (int)mechanism->term.length,
-		       mechanism->term.data, check->frame->domain);
+		           mechanism->term.data, check->frame->domain);
 		return;
 	}
 	if (!spf_name_is_valid(check->target, false)) {
@@ -231,13 +241,14 @@ static void follow_redirect(struct spf_check *check)
 	if (spf_macro_uses_validated(spec) && !spf_have_validated(check, follow_redirect))
 		return;
 	if (++check->lookups > SPF_LOOKUPS_MAX) {
-		spf_finish(check, SPF_PERMERROR, "more than %d DNS-querying terms (RFC 7208 section 4.6.4), at redirect in %s",
-		       SPF_LOOKUPS_MAX, frame->domain);
+		spf_finish(check, SPF_PERMERROR,
+		           "more than %d DNS-querying terms (RFC 7208 section 4.6.4), at redirect in %s",
+		           SPF_LOOKUPS_MAX, frame->domain);
 		return;
 	}
 	if (!spf_expand_target(check, spec, check->target) || !spf_name_is_valid(check->target, false)) {
 		spf_finish(check, SPF_PERMERROR, "redirect= in %s names a malformed domain (RFC 7208 section 6.1)",
-		       frame->domain);
+		           frame->domain);
 		return;
 	}
 	snprintf(frame->domain, sizeof frame->domain, "%s", check->target);
@@ -253,17 +264,22 @@ void spf_evaluate_record(struct spf_check *check)
 	while (frame->next < frame->record.mechanism_count) {
 		const struct spf_mechanism *mechanism = current(check);
 		switch (mechanism->kind) {
-		case SPF_MECHANISM_ALL: matched(check); return;
+		case SPF_MECHANISM_ALL:
+			matched(check);
+			return;
 		case SPF_MECHANISM_IP4:
 		case SPF_MECHANISM_IP6:
 			if (address_matches(check, mechanism->address, mechanism->kind == SPF_MECHANISM_IP6,
-			                    mechanism->kind == SPF_MECHANISM_IP6 ? mechanism->cidr6 : mechanism->cidr4)) {
+			                    mechanism->kind == SPF_MECHANISM_IP6 ? mechanism->cidr6
+			                                                         : mechanism->cidr4)) {
 				matched(check);
 				return;
 			}
 			frame->next++;
 			break;
-		default: start_lookup_mechanism(check); return;
+		default:
+			start_lookup_mechanism(check);
+			return;
 		}
 	}
 	if (frame->record.has_redirect)

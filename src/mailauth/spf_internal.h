@@ -11,19 +11,20 @@
 #include "mailauth/spf_record.h"
 #include "util/buffer.h"
 
-#define SPF_NAME_SIZE   (DNS_NAME_MAX + 1)
-#define SPF_TEXT_SIZE   512  /* reason and explanation texts */
-#define SPF_SENDER_SIZE 512  /* RFC 5321 §4.5.3.1.3: a path is at most 256 octets; room for a
-                          * local-part substituted by "postmaster" */
+#define SPF_NAME_SIZE (DNS_NAME_MAX + 1)
+#define SPF_TEXT_SIZE 512 /* reason and explanation texts */
+/* RFC 5321 §4.5.3.1.3: a path is at most 256 octets; room for a local-part substituted by
+ * "postmaster" */
+#define SPF_SENDER_SIZE 512
 
 /* One check_host() in progress: the top one, or one an include: started. */
 struct spf_frame {
 	struct spf_frame *parent; /* the record whose include: asked for this one */
 	char domain[SPF_NAME_SIZE];
-	bool redirected;      /* reached by redirect= (§6.1: no record is a permerror) */
-	char *text;           /* the record, owned; record's slices point into it */
+	bool redirected; /* reached by redirect= (§6.1: no record is a permerror) */
+	char *text;      /* the record, owned; record's slices point into it */
 	struct spf_record record;
-	size_t next;          /* the mechanism being evaluated */
+	size_t next; /* the mechanism being evaluated */
 };
 
 typedef void (*spf_answer_handler)(struct spf_check *check, const struct dns_answer *answer);
@@ -46,15 +47,15 @@ struct spf_check {
 
 	struct spf_frame *frame; /* innermost */
 	unsigned lookups, voids;
-	char target[SPF_NAME_SIZE];            /* of the mechanism being evaluated */
+	char target[SPF_NAME_SIZE]; /* of the mechanism being evaluated */
 	char mx_names[SPF_NAMES_MAX][SPF_NAME_SIZE];
 	size_t mx_count, mx_next;
-	struct spf_validated *validated;   /* ptr and %{p}, looked up once */
+	struct spf_validated *validated; /* ptr and %{p}, looked up once */
 	spf_step after_validated;
 
 	enum spf_result result;
 	char mechanism[SPF_TEXT_SIZE], reason[SPF_TEXT_SIZE], explanation[SPF_TEXT_SIZE];
-	char *explanation_text;            /* the exp= TXT, before expansion */
+	char *explanation_text; /* the exp= TXT, before expansion */
 };
 
 /* Sets the result (reason from format, when not NULL) and delivers it: later, on the loop,

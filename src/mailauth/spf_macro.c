@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DIGITS_MAX 3     /* a digit transformer above 999 keeps every part of any value that fits */
-#define VALUE_MAX  1024  /* a letter's value: RFC 5321 §4.5.3.1.3 caps a path at 256 octets */
+#define DIGITS_MAX 3    /* a digit transformer above 999 keeps every part of any value that fits */
+#define VALUE_MAX  1024 /* a letter's value: RFC 5321 §4.5.3.1.3 caps a path at 256 octets */
 #define PARTS_MAX  (VALUE_MAX / 2 + 1)
 
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -188,18 +188,28 @@ static void nibbles(const unsigned char address[16], char out[64])
 static const char *letter_value(char letter, const struct spf_macro_values *values, char scratch[64])
 {
 	switch (lower(letter)) {
-	case 's': return values->sender;
-	case 'l': return values->local_part;
-	case 'o': return values->sender_domain;
-	case 'd': return values->domain;
-	case 'h': return values->helo;
-	case 'p': return values->validated ? values->validated : "unknown"; /* §7.3 */
-	case 'r': return values->receiver ? values->receiver : "unknown";   /* §7.3 */
-	case 'v': return values->ipv6 ? "ip6" : "in-addr";
-	case 't': snprintf(scratch, 64, "%llu", values->now); return scratch;
-	case 'c':
-		return inet_ntop(values->ipv6 ? AF_INET6 : AF_INET, values->address, scratch, 64); /* RFC 5952 */
-	default: /* 'i' */
+	case 's':
+		return values->sender;
+	case 'l':
+		return values->local_part;
+	case 'o':
+		return values->sender_domain;
+	case 'd':
+		return values->domain;
+	case 'h':
+		return values->helo;
+	case 'p':
+		return values->validated ? values->validated : "unknown"; /* §7.3 */
+	case 'r':
+		return values->receiver ? values->receiver : "unknown"; /* §7.3 */
+	case 'v':
+		return values->ipv6 ? "ip6" : "in-addr";
+	case 't':
+		snprintf(scratch, 64, "%llu", values->now);
+		return scratch;
+	case 'c': /* RFC 5952 text */
+		return inet_ntop(values->ipv6 ? AF_INET6 : AF_INET, values->address, scratch, 64);
+	default: /* the letter i */
 		if (values->ipv6)
 			nibbles(values->address, scratch);
 		else
@@ -268,9 +278,18 @@ enum spf_macro_result spf_macro_expand(struct slice text, enum spf_macro_kind ki
 			continue;
 		}
 		switch (text.data[i + 1]) {
-		case '%': ok = buffer_append_string(out, "%"); i += 2; break;  /* §7.1 */
-		case '_': ok = buffer_append_string(out, " "); i += 2; break;
-		case '-': ok = buffer_append_string(out, "%20"); i += 2; break;
+		case '%': /* §7.1 */
+			ok = buffer_append_string(out, "%");
+			i += 2;
+			break;
+		case '_':
+			ok = buffer_append_string(out, " ");
+			i += 2;
+			break;
+		case '-':
+			ok = buffer_append_string(out, "%20");
+			i += 2;
+			break;
 		default:
 			i = parse_expand(text, i, kind, &expand);
 			ok = append_transformed(out, letter_value(expand.letter, values, scratch), &expand);
@@ -293,7 +312,7 @@ enum spf_macro_result spf_macro_expand_domain(struct slice domain_spec, const st
 		goto done;
 	name = buffer_slice(&expanded);
 	if (name.length > 0 && name.data[name.length - 1] == '.')
-		name.length--; /* a trailing dot names the same domain */
+		name.length--;                       /* a trailing dot names the same domain */
 	while (name.length > SPF_MACRO_DOMAIN_MAX) { /* §7.3: drop labels from the left */
 		long dot = slice_find_byte(name, '.');
 		if (dot < 0) {

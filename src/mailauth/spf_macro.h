@@ -11,10 +11,10 @@
 
 #include "util/buffer.h"
 
-#define SPF_MACRO_DOMAIN_MAX 253   /* §7.3: a name used in a query is cut to 253 characters */
-#define SPF_MACRO_LABEL_MAX  63    /* RFC 1035 §2.3.4 */
-#define SPF_MACRO_OUTPUT_MAX 8192  /* bytes of one expansion: a sane cap (a TXT record's string
-                                    * is 255, an explanation a line of text) */
+#define SPF_MACRO_DOMAIN_MAX 253 /* §7.3: a name used in a query is cut to 253 characters */
+#define SPF_MACRO_LABEL_MAX  63  /* RFC 1035 §2.3.4 */
+/* bytes of one expansion: a sane cap (a TXT record's string is 255, an explanation a line) */
+#define SPF_MACRO_OUTPUT_MAX 8192
 
 /* Where a macro-string stands; it decides which characters and letters are allowed. */
 enum spf_macro_kind {

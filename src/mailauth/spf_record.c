@@ -11,8 +11,8 @@
 
 #include "mailauth/spf_macro.h"
 
-#define VERSION       "v=spf1" /* §4.5 */
-#define IP6_TEXT_MAX  45       /* the longest IPv6 text: 8 groups with an IPv4 tail */
+#define VERSION      "v=spf1" /* §4.5 */
+#define IP6_TEXT_MAX 45       /* the longest IPv6 text: 8 groups with an IPv4 tail */
 
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -95,8 +95,9 @@ static bool parse_ip(struct slice rest, struct spf_mechanism *mechanism)
 	rest = slice_skip(rest, 1);
 	slash = slice_find_byte(rest, '/');
 	network = slash < 0 ? rest : slice_sub(rest, 0, (size_t)slash);
-	if (slash >= 0 && !parse_cidr(slice_skip(rest, (size_t)slash + 1), six ? SPF_RECORD_CIDR6_MAX : SPF_RECORD_CIDR4_MAX,
-	                              six ? &mechanism->cidr6 : &mechanism->cidr4))
+	if (slash >= 0 &&
+	    !parse_cidr(slice_skip(rest, (size_t)slash + 1), six ? SPF_RECORD_CIDR6_MAX : SPF_RECORD_CIDR4_MAX,
+	                six ? &mechanism->cidr6 : &mechanism->cidr4))
 		return false;
 	return six ? parse_ip6(network, mechanism->address) : parse_ip4(network, mechanism->address);
 }
@@ -159,9 +160,9 @@ static const struct {
 	const char *name;
 	enum spf_mechanism_kind kind;
 } mechanism_names[] = {
-	{"all", SPF_MECHANISM_ALL},   {"include", SPF_MECHANISM_INCLUDE}, {"a", SPF_MECHANISM_A},
-	{"mx", SPF_MECHANISM_MX},     {"ptr", SPF_MECHANISM_PTR},         {"ip4", SPF_MECHANISM_IP4},
-	{"ip6", SPF_MECHANISM_IP6},   {"exists", SPF_MECHANISM_EXISTS},
+    {"all", SPF_MECHANISM_ALL}, {"include", SPF_MECHANISM_INCLUDE}, {"a", SPF_MECHANISM_A},
+    {"mx", SPF_MECHANISM_MX},   {"ptr", SPF_MECHANISM_PTR},         {"ip4", SPF_MECHANISM_IP4},
+    {"ip6", SPF_MECHANISM_IP6}, {"exists", SPF_MECHANISM_EXISTS},
 };
 
 /* §12 directive = [ qualifier ] mechanism */
@@ -189,14 +190,19 @@ static bool parse_directive(struct slice term, struct spf_mechanism *mechanism)
 			continue;
 		mechanism->kind = mechanism_names[i].kind;
 		switch (mechanism->kind) {
-		case SPF_MECHANISM_ALL: return rest.length == 0;
+		case SPF_MECHANISM_ALL:
+			return rest.length == 0;
 		case SPF_MECHANISM_INCLUDE:
-		case SPF_MECHANISM_EXISTS: return parse_domain_argument(rest, true, mechanism);
-		case SPF_MECHANISM_PTR: return parse_domain_argument(rest, false, mechanism);
+		case SPF_MECHANISM_EXISTS:
+			return parse_domain_argument(rest, true, mechanism);
+		case SPF_MECHANISM_PTR:
+			return parse_domain_argument(rest, false, mechanism);
 		case SPF_MECHANISM_A:
-		case SPF_MECHANISM_MX: return parse_host_mechanism(rest, mechanism);
+		case SPF_MECHANISM_MX:
+			return parse_host_mechanism(rest, mechanism);
 		case SPF_MECHANISM_IP4:
-		case SPF_MECHANISM_IP6: return parse_ip(rest, mechanism);
+		case SPF_MECHANISM_IP6:
+			return parse_ip(rest, mechanism);
 		}
 	}
 	return false;
@@ -223,7 +229,7 @@ static enum spf_record_result parse_modifier(struct slice term, size_t name_leng
 	if (!redirect && !exp) /* §6: unknown-modifier = name "=" macro-string, then ignored */
 		return spf_macro_is_valid(value, SPF_MACRO_MODIFIER) ? SPF_RECORD_OK : SPF_RECORD_BAD_TERM;
 	if (redirect ? record->has_redirect : record->has_explanation)
-		return SPF_RECORD_DUPLICATE; /* §6: at most once each */
+		return SPF_RECORD_DUPLICATE;  /* §6: at most once each */
 	if (!spf_macro_is_domain_spec(value)) /* §6.1, §6.2: "=" domain-spec, never an unknown one */
 		return SPF_RECORD_BAD_TERM;
 	if (redirect) {

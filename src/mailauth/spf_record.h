@@ -10,9 +10,9 @@
 
 #include "util/buffer.h"
 
-#define SPF_RECORD_TERMS_MAX 128 /* directives in one record: a sane cap; §4.6.4 lets only 10 of
-                                  * them query DNS, and a record fits one 512-octet answer
-                                  * (§3.4) in practice */
+/* directives in one record: a sane cap; §4.6.4 lets only 10 of them query DNS, and a record
+ * fits one 512-octet answer (§3.4) in practice */
+#define SPF_RECORD_TERMS_MAX 128
 #define SPF_RECORD_CIDR4_MAX 32  /* §5.6 ip4-cidr-length */
 #define SPF_RECORD_CIDR6_MAX 128 /* §5.6 ip6-cidr-length */
 
@@ -33,28 +33,28 @@ enum spf_mechanism_kind {
 struct spf_mechanism {
 	enum spf_qualifier qualifier;
 	enum spf_mechanism_kind kind;
-	struct slice term;        /* the whole directive as written, for messages */
-	struct slice domain_spec; /* include, a, mx, ptr, exists; empty: the current <domain> */
-	unsigned cidr4, cidr6;    /* a, mx, ip4, ip6: prefix lengths (default 32 and 128) */
+	struct slice term;         /* the whole directive as written, for messages */
+	struct slice domain_spec;  /* include, a, mx, ptr, exists; empty: the current <domain> */
+	unsigned cidr4, cidr6;     /* a, mx, ip4, ip6: prefix lengths (default 32 and 128) */
 	unsigned char address[16]; /* ip4 (first 4 bytes) and ip6 */
 };
 
 enum spf_record_result {
 	SPF_RECORD_OK,
-	SPF_RECORD_BAD_TERM,     /* a term breaks §12's grammar (unknown mechanism, bad argument,
-	                          * bad cidr, bad domain-spec or macro) or a byte outside %x21-7E
-	                          * and SP (§4.6.1, §3.1: records are 7-bit ASCII) */
-	SPF_RECORD_DUPLICATE,    /* §6: redirect or exp more than once */
-	SPF_RECORD_TOO_MANY,     /* more than SPF_RECORD_TERMS_MAX directives */
-	SPF_RECORD_NOT_SPF,      /* no "v=spf1" version (§4.5): not an SPF record at all */
+	SPF_RECORD_BAD_TERM,  /* a term breaks §12's grammar (unknown mechanism, bad argument,
+	                       * bad cidr, bad domain-spec or macro) or a byte outside %x21-7E
+	                       * and SP (§4.6.1, §3.1: records are 7-bit ASCII) */
+	SPF_RECORD_DUPLICATE, /* §6: redirect or exp more than once */
+	SPF_RECORD_TOO_MANY,  /* more than SPF_RECORD_TERMS_MAX directives */
+	SPF_RECORD_NOT_SPF,   /* no "v=spf1" version (§4.5): not an SPF record at all */
 };
 
 struct spf_record {
 	size_t mechanism_count;
 	struct spf_mechanism mechanisms[SPF_RECORD_TERMS_MAX];
-	bool has_redirect;      /* §6.1 */
-	struct slice redirect;  /* its domain-spec */
-	bool has_explanation;   /* §6.2 exp= */
+	bool has_redirect;     /* §6.1 */
+	struct slice redirect; /* its domain-spec */
+	bool has_explanation;  /* §6.2 exp= */
 	struct slice explanation;
 	struct slice error_term; /* on failure: the term at fault */
 };

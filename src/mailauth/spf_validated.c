@@ -54,7 +54,8 @@ static void on_address(void *context, const struct dns_answer *answer)
 
 	for (size_t i = 0; answer->status == DNS_OK && i < answer->count; i++) {
 		if (memcmp(answer->records[i].address, validated->address, size) == 0) {
-			memcpy(validated->valid[validated->valid_count++], validated->names[validated->next - 1], NAME_SIZE);
+			memcpy(validated->valid[validated->valid_count++], validated->names[validated->next - 1],
+			       NAME_SIZE);
 			break;
 		}
 	}

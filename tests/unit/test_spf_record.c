@@ -135,9 +135,10 @@ static void test_rfc7208_4_5_is_spf(void)
  * §5.3: cidr 32 and 128 when none), modifiers. */
 static void test_parse_fields(void)
 {
-	static const char text[] = "v=spf1 a mx:mail.example.com/24//64 -ip4:192.0.2.0/24 ~ip6:2001:db8::/32 "
-	                           "?include:_spf.example.net ptr exists:%{i}.bl.example.org redirect=other.example.org "
-	                           "exp=why.%{d} x-unknown=%{s}";
+	static const char text[] =
+	    "v=spf1 a mx:mail.example.com/24//64 -ip4:192.0.2.0/24 ~ip6:2001:db8::/32 "
+	    "?include:_spf.example.net ptr exists:%{i}.bl.example.org redirect=other.example.org "
+	    "exp=why.%{d} x-unknown=%{s}";
 	struct spf_record record;
 	unsigned char address[16];
 
