@@ -26,18 +26,30 @@ const char *spf_result_name(enum spf_result result)
 	return names[result];
 }
 
+/* Lets go of the resolver and the loop: queries dropped, lookups cancelled, timer freed.
+ * Done before the callback, which may then free the resolver. */
+static void check_release(struct spf_check *check)
+{
+	if (check->released)
+		return;
+	check->released = true;
+	resolver_cancel(check->resolver, check);
+	spf_validated_free(check->validated);
+	check->validated = NULL;
+	if (check->timer)
+		event_free(check->timer);
+	check->timer = NULL;
+}
+
 static void check_free(struct spf_check *check)
 {
+	check_release(check);
 	while (check->frame) {
 		struct spf_frame *parent = check->frame->parent;
 		free(check->frame->text);
 		free(check->frame);
 		check->frame = parent;
 	}
-	resolver_cancel(check->resolver, check);
-	spf_validated_free(check->validated);
-	if (check->timer)
-		event_free(check->timer);
 	free(check->explanation_text);
 	free(check);
 }
@@ -54,7 +66,7 @@ static void deliver(struct spf_check *check)
 	    .explanation = check->explanation,
 	};
 
-	resolver_cancel(check->resolver, check);
+	check_release(check);
 	check->callback(check->context, &outcome);
 	check_free(check);
 }

@@ -28,6 +28,8 @@ struct spf_outcome {
 	const char *explanation; /* for fail: the domain's exp= text (§6.2), "" when it gave none */
 };
 
+/* By the time it runs, the check no longer uses the resolver or the loop: the callback may
+ * free them. The check itself is freed when it returns. */
 typedef void (*spf_callback)(void *context, const struct spf_outcome *outcome);
 
 struct spf_check;

@@ -37,6 +37,7 @@ struct spf_check {
 	struct event *timer; /* the deadline, or the delivery of an immediate result */
 	bool starting;       /* inside spf_check: a result now must wait for the loop */
 	bool delivering;     /* the result is set; the timer delivers it */
+	bool released;       /* no longer uses the resolver or the loop (check_release) */
 	spf_answer_handler on_answer;
 
 	const char *identity;

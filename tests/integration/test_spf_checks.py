@@ -58,3 +58,10 @@ def test_rfc7208_5_5_ptr_validated_name():
 def test_immediate_result_is_not_a_synchronous_callback(dns_server):
     lines = drive(dns_server, "192.0.2.1", "a@[192.0.2.1]", "mx.example.test", "2")
     assert lines == ['none "[192.0.2.1]" is not a domain name SPF can check (RFC 7208 section 4.3)'] * 2
+
+
+def test_callback_may_free_the_resolver(dns_server):
+    dns_server.add("example.test", "TXT", '"v=spf1 ptr:example.test exists:%{p}.example.test -all exp=why.example.test"')
+    dns_server.add("why.example.test", "TXT", '"no"')
+    lines = drive(dns_server, "192.0.2.1", "a@example.test", "mx.example.test", "1", "free-in-callback")
+    assert lines == ["fail 192.0.2.1 matched -all in the record of example.test"]
