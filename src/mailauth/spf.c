@@ -100,6 +100,12 @@ static void on_dns(void *context, const struct dns_answer *answer)
 	handler(check, answer);
 }
 
+void spf_ask_name(struct spf_check *check, const char *name, enum dns_type type, spf_answer_handler handler)
+{
+	check->on_answer = handler;
+	resolver_query(check->resolver, name, type, on_dns, check);
+}
+
 /* A name as the resolver takes it: bytes outside the visible range and "\" escaped as \DDD
  * (RFC 1035 §5.1), since macros may put spaces and such into a label (§7.3). */
 void spf_ask(struct spf_check *check, const char *name, enum dns_type type, spf_answer_handler handler)
@@ -114,8 +120,7 @@ void spf_ask(struct spf_check *check, const char *name, enum dns_type type, spf_
 			escaped[length++] = (char)*byte;
 	}
 	escaped[length] = '\0';
-	check->on_answer = handler;
-	resolver_query(check->resolver, escaped, type, on_dns, check);
+	spf_ask_name(check, escaped, type, handler);
 }
 
 /* §4.3: a name SPF can look up: labels of 1-63 octets, at least two, 253 octets at most. */

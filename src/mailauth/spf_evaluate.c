@@ -39,8 +39,6 @@ static void client_text(const struct spf_check *check, char text[INET6_ADDRSTRLE
 	inet_ntop(check->ipv6 ? AF_INET6 : AF_INET, check->address, text, INET6_ADDRSTRLEN);
 }
 
-static void frame_result(struct spf_check *check, enum spf_result result);
-
 /* The current mechanism matched: its qualifier is the frame's result (§4.6.2). */
 static void matched(struct spf_check *check)
 {
@@ -142,7 +140,7 @@ static void next_mx_host(struct spf_check *check)
 		not_matched(check);
 		return;
 	}
-	spf_ask(check, check->mx_names[check->mx_next++], check->ipv6 ? DNS_AAAA : DNS_A, on_mx_host);
+	spf_ask_name(check, check->mx_names[check->mx_next++], check->ipv6 ? DNS_AAAA : DNS_A, on_mx_host);
 }
 
 /* §5.4 mx: the addresses of each exchange; more than 10 is a permerror (§4.6.4). */

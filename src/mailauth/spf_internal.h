@@ -63,8 +63,12 @@ struct spf_check {
  * when still inside spf_check. The check is freed: the caller returns at once. */
 void spf_finish(struct spf_check *check, enum spf_result result, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
-/* Asks name/type; handler gets the answer (one question at a time per check). */
+/* Asks name/type; handler gets the answer (one question at a time per check). name is as SPF
+ * made it (expanded from a record): bytes a DNS name's text form would read as syntax are
+ * escaped first. */
 void spf_ask(struct spf_check *check, const char *name, enum dns_type type, spf_answer_handler handler);
+/* The same for a name already in text form, as the resolver gave it (an MX exchange). */
+void spf_ask_name(struct spf_check *check, const char *name, enum dns_type type, spf_answer_handler handler);
 /* §4.3: labels of 1-63 octets, 253 octets at most, at least two labels when multi_label. */
 bool spf_name_is_valid(const char *name, bool multi_label);
 /* The target of a term: domain_spec expanded (§7.3), or the current domain when empty.

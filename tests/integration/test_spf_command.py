@@ -137,3 +137,20 @@ def test_usage_errors(dns_server):
     status, _, error = spf(dns_server, "--ip", "192.0.2.1")
     assert status == 2 and "--helo is needed" in error
     assert spf(dns_server, "--ip", "192.0.2.1", "--sender", "a@b.test", "extra")[0] == 2
+
+
+def test_mx_exchange_with_odd_bytes(dns_server):
+    """A name from DNS is asked as the resolver gave it, escapes and all (not escaped twice)."""
+    dns_server.add("example.test", "TXT", '"v=spf1 mx -all"')
+    dns_server.add("example.test", "MX", "10 odd\\032host.example.test")
+    dns_server.add("odd\\032host.example.test", "A", "192.0.2.77")
+    _, output, _ = spf(dns_server, "--ip", "192.0.2.77", "--sender", "j@example.test")
+    assert fields(output)[0] == "pass", output
+
+
+def test_rfc7208_7_3_macro_with_space_is_escaped(dns_server):
+    """%_ puts a space into a label (RFC 7208 §7.1); the query carries it as a byte."""
+    dns_server.add("example.test", "TXT", '"v=spf1 exists:a%_b.example.test -all"')
+    dns_server.add("a\\032b.example.test", "A", "127.0.0.2")
+    _, output, _ = spf(dns_server, "--ip", "192.0.2.1", "--sender", "k@example.test")
+    assert fields(output)[0] == "pass", output
