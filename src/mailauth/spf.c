@@ -191,12 +191,13 @@ static void expand_explanation(struct spf_check *check)
 /* §6.2: exactly one TXT record of visible ASCII and spaces, or no explanation. */
 static void on_explanation(struct spf_check *check, const struct dns_answer *answer)
 {
-	const struct dns_record *record = &answer->records[0];
+	const struct dns_record *record;
 
 	if (answer->status != DNS_OK || answer->count != 1) {
 		spf_finish(check, SPF_FAIL, NULL);
 		return;
 	}
+	record = &answer->records[0];
 	for (size_t i = 0; i < record->text_length; i++) {
 		unsigned char byte = (unsigned char)record->text[i];
 		if (byte < 0x20 || byte > 0x7e) {
