@@ -29,6 +29,8 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
 # so the link line proves the module depends on nothing else. Every unit_NAME is a test (one
 # line each, so parallel additions merge cleanly).
+# so the link line proves the module depends on nothing else.
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature spf_macro spf_record
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -68,6 +70,12 @@ unit_findings := src/check/findings.c
 UNIT_TESTS = $(sort $(patsubst unit_%,%,$(filter unit_%,$(.VARIABLES))))
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
+unit_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
+unit_spf_macro := src/mailauth/spf_macro.c
+unit_spf_record := src/mailauth/spf_record.c src/mailauth/spf_macro.c
+
+# Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
+FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon spf_record spf_macro
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
@@ -86,6 +94,8 @@ fuzz_dmarc_record := src/mailauth/dmarc_record.c
 fuzz_authentication_results := src/mailauth/authentication_results.c src/mailauth/header_fields.c
 fuzz_mta_sts := src/check/mta_sts.c
 FUZZERS = $(sort $(patsubst fuzz_%,%,$(filter fuzz_%,$(.VARIABLES))))
+fuzz_spf_record := src/mailauth/spf_record.c src/mailauth/spf_macro.c
+fuzz_spf_macro := src/mailauth/spf_macro.c
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format
@@ -146,6 +156,11 @@ $(OUT)/tests/dmarc_driver: $(call objects,$(DMARC_DRIVER_SOURCES))
 
 # The Authentication-Results reader over a message on stdin: each field's authserv-id, and what §5 drops.
 $(OUT)/tests/authentication_results_driver: $(call objects,tests/drivers/authentication_results_driver.c $(UTIL_SOURCES) $(unit_authentication_results))
+# SPF checks side by side and cancelled, on one resolver, for the integration tests.
+SPF_DRIVER_SOURCES := tests/drivers/spf_driver.c src/mailauth/spf.c src/mailauth/spf_evaluate.c \
+	src/mailauth/spf_validated.c src/mailauth/spf_record.c src/mailauth/spf_macro.c src/dns/resolver.c \
+	src/dns/rdata.c $(UTIL_SOURCES)
+$(OUT)/tests/spf_driver: $(call objects,$(SPF_DRIVER_SOURCES))
 	@mkdir -p $(dir $@)
 	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -164,6 +179,7 @@ fuzz-replay: $(foreach f,$(FUZZERS),$(OUT)/fuzz/replay_$(f))
 	@set -e; for f in $(FUZZERS); do $(OUT)/fuzz/replay_$$f fuzz/corpus/$$f; done
 
 integration: $(OUT)/ternd $(OUT)/tern $(OUT)/tests/bounce_driver $(OUT)/tests/client_session_driver $(OUT)/tests/resolver_driver $(OUT)/tests/dmarc_driver $(OUT)/tests/authentication_results_driver
+integration: $(OUT)/ternd $(OUT)/tern $(OUT)/tests/bounce_driver $(OUT)/tests/client_session_driver $(OUT)/tests/resolver_driver $(OUT)/tests/spf_driver
 	TERN_BUILD=$(OUT) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # libFuzzer builds with clang; each harness runs FUZZ_SECONDS, new inputs go to build/fuzz-corpus.
