@@ -28,6 +28,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
 # so the link line proves the module depends on nothing else.
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature spf_macro spf_record
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -55,6 +56,11 @@ unit_header_writer := src/mailauth/header_writer.c src/util/base64.c
 UNIT_TESTS := $(sort $(patsubst unit_%,%,$(filter unit_%,$(.VARIABLES))))
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
+unit_spf_macro := src/mailauth/spf_macro.c
+unit_spf_record := src/mailauth/spf_record.c src/mailauth/spf_macro.c
+
+# Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
+FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon spf_record spf_macro
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
@@ -67,6 +73,8 @@ fuzz_dkim_signature := src/mailauth/dkim_signature.c src/util/base64.c
 fuzz_rdata := src/dns/rdata.c
 fuzz_dkim_canon := src/mailauth/dkim_canon.c
 FUZZERS := $(sort $(patsubst fuzz_%,%,$(filter fuzz_%,$(.VARIABLES))))
+fuzz_spf_record := src/mailauth/spf_record.c src/mailauth/spf_macro.c
+fuzz_spf_macro := src/mailauth/spf_macro.c
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format
@@ -117,6 +125,14 @@ $(OUT)/tests/resolver_driver: $(call objects,tests/drivers/resolver_driver.c src
 	@mkdir -p $(dir $@)
 	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# SPF checks side by side and cancelled, on one resolver, for the integration tests.
+SPF_DRIVER_SOURCES := tests/drivers/spf_driver.c src/mailauth/spf.c src/mailauth/spf_evaluate.c \
+	src/mailauth/spf_validated.c src/mailauth/spf_record.c src/mailauth/spf_macro.c src/dns/resolver.c \
+	src/dns/rdata.c $(UTIL_SOURCES)
+$(OUT)/tests/spf_driver: $(call objects,$(SPF_DRIVER_SOURCES))
+	@mkdir -p $(dir $@)
+	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 run: all
 	@mkdir -p var
 	@scripts/dev-certificate var/tls
@@ -131,7 +147,7 @@ unit: $(foreach t,$(UNIT_TESTS),$(OUT)/tests/test_$(t))
 fuzz-replay: $(foreach f,$(FUZZERS),$(OUT)/fuzz/replay_$(f))
 	@set -e; for f in $(FUZZERS); do $(OUT)/fuzz/replay_$$f fuzz/corpus/$$f; done
 
-integration: $(OUT)/ternd $(OUT)/tern $(OUT)/tests/bounce_driver $(OUT)/tests/client_session_driver $(OUT)/tests/resolver_driver
+integration: $(OUT)/ternd $(OUT)/tern $(OUT)/tests/bounce_driver $(OUT)/tests/client_session_driver $(OUT)/tests/resolver_driver $(OUT)/tests/spf_driver
 	TERN_BUILD=$(OUT) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # libFuzzer builds with clang; each harness runs FUZZ_SECONDS, new inputs go to build/fuzz-corpus.

@@ -18,6 +18,7 @@ static const struct subcommand subcommands[] = {
 	{"route", tern_route, "show where mail for a domain goes: MX hosts and addresses, in order"},
 	{"queue", tern_queue, "list the queue and why each message waits; flush, hold, release, delete"},
 	{"sendmail", tern_sendmail, "submit a message, with sendmail(8) options"},
+	{"spf", tern_spf, "the SPF result for a client IP, HELO name and sender, and why"},
 };
 
 static int usage(void)

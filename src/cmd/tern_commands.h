@@ -10,5 +10,6 @@ int tern_policy(int argc, char **argv);   /* what ternd would answer a client, a
 int tern_queue(int argc, char **argv);    /* what waits in the spool and why; flush, hold, delete */
 int tern_route(int argc, char **argv);    /* where mail for a domain goes: MX hosts, addresses */
 int tern_dkim(int argc, char **argv);     /* DKIM keys with their DNS records; signing */
+int tern_spf(int argc, char **argv);      /* the SPF result for a client, and why */
 
 #endif

@@ -63,6 +63,11 @@ typedef void (*resolver_callback)(void *context, const struct dns_answer *answer
 void resolver_query(struct resolver *resolver, const char *name, enum dns_type type, resolver_callback callback,
                     void *context);
 
+/* Forgets every query in flight whose context is context: their callbacks never run (the
+ * queries still end inside the resolver, which frees them). Lets a caller that asked several
+ * questions with one context free that context at once (spf_cancel does). */
+void resolver_cancel(struct resolver *resolver, const void *context);
+
 /* Queries in flight. */
 unsigned resolver_pending(const struct resolver *resolver);
 
