@@ -29,6 +29,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 # Unit tests: tests/unit/test_NAME.c links util/ and only the module sources listed here,
 # so the link line proves the module depends on nothing else.
 UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature spf_macro spf_record
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dkim_key dkim_check
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -61,6 +62,12 @@ unit_spf_record := src/mailauth/spf_record.c src/mailauth/spf_macro.c
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
 FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon spf_record spf_macro
+unit_dkim_key := src/mailauth/dkim_key.c src/util/base64.c
+unit_dkim_check := src/mailauth/dkim_check.c src/mailauth/dkim_key.c src/mailauth/dkim_signature.c \
+	src/mailauth/dkim_canon.c src/mailauth/dkim_sign.c src/mailauth/header_fields.c src/util/base64.c
+
+# Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
+FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon dkim_key
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
@@ -75,6 +82,7 @@ fuzz_dkim_canon := src/mailauth/dkim_canon.c
 FUZZERS := $(sort $(patsubst fuzz_%,%,$(filter fuzz_%,$(.VARIABLES))))
 fuzz_spf_record := src/mailauth/spf_record.c src/mailauth/spf_macro.c
 fuzz_spf_macro := src/mailauth/spf_macro.c
+fuzz_dkim_key := src/mailauth/dkim_key.c src/util/base64.c
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format

@@ -12,7 +12,7 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{"dkim", tern_dkim, "make DKIM keys and their DNS records; sign a message"},
+	{"dkim", tern_dkim, "make DKIM keys and their DNS records; sign a message; verify its signatures"},
 	{"passwd", tern_passwd, "print a password hash for a users file"},
 	{"policy", tern_policy, "show what ternd would reply to a client for an envelope, and why"},
 	{"route", tern_route, "show where mail for a domain goes: MX hosts and addresses, in order"},

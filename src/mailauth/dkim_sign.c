@@ -113,9 +113,8 @@ static const struct header_field *select_field(const struct header_fields *field
 	return NULL;
 }
 
-/* §3.7: the canonical chosen fields, in h= order. */
-static bool hash_input_headers(const struct header_fields *fields, const struct dkim_signature *signature,
-                               struct buffer *data)
+bool dkim_sign_header_input(const struct header_fields *fields, const struct dkim_signature *signature,
+                            struct buffer *data)
 {
 	for (size_t i = 0; i < signature->header_count; i++) {
 		const struct header_field *field = select_field(fields, signature, i);
@@ -154,17 +153,14 @@ static bool sign_data(EVP_PKEY *key, struct slice data, struct dkim_signature *s
 	EVP_MD_CTX *context = EVP_MD_CTX_new();
 	bool ed25519 = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519;
 	unsigned char digest[SHA256_DIGEST_LENGTH];
-	const unsigned char *input = (const unsigned char *)data.data;
-	size_t input_length = data.length, length = 0;
+	enum dkim_signature_algorithm algorithm = ed25519 ? DKIM_SIGNATURE_ED25519_SHA256 : DKIM_SIGNATURE_RSA_SHA256;
+	struct slice signed_data = dkim_sign_algorithm_input(algorithm, data, digest);
+	const unsigned char *input = (const unsigned char *)signed_data.data;
+	size_t input_length = signed_data.length, length = 0;
 	bool ok = false;
 
 	if (context == NULL)
 		return false;
-	if (ed25519) {
-		SHA256(input, input_length, digest);
-		input = digest;
-		input_length = sizeof digest;
-	}
 	if (EVP_DigestSignInit(context, NULL, ed25519 ? NULL : EVP_sha256(), NULL, key) != 1 ||
 	    EVP_DigestSign(context, NULL, &length, input, input_length) != 1 || length > sizeof signature->signature)
 		goto done;
@@ -199,6 +195,15 @@ static void set_tags(struct dkim_signature *signature, const struct dkim_sign_op
 	signature->timestamp = options->timestamp >= 0 ? (uint64_t)options->timestamp : 0;
 	signature->has_expiration = signature->has_timestamp && options->expire_after > 0;
 	signature->expiration = signature->timestamp + options->expire_after;
+}
+
+struct slice dkim_sign_algorithm_input(enum dkim_signature_algorithm algorithm, struct slice data,
+                                       unsigned char digest[SHA256_DIGEST_LENGTH])
+{
+	if (algorithm != DKIM_SIGNATURE_ED25519_SHA256)
+		return data;
+	SHA256((const unsigned char *)data.data, data.length, digest);
+	return slice_make((const char *)digest, SHA256_DIGEST_LENGTH);
 }
 
 /* The field with an empty b=, canonicalized without its final CRLF, closes the data (§3.7). */
@@ -246,7 +251,7 @@ static enum dkim_sign_result sign_parsed(struct slice message, const struct head
 		return DKIM_SIGN_CRYPTO_FAILED;
 	buffer_init(&data, fields->header_length + DKIM_SIGN_FIELD_MAX);
 	result = DKIM_SIGN_BAD_ARGUMENT;
-	if (!hash_input_headers(fields, signature, &data) || !hash_input_signature(signature, &data))
+	if (!dkim_sign_header_input(fields, signature, &data) || !hash_input_signature(signature, &data))
 		goto done;
 	result = DKIM_SIGN_CRYPTO_FAILED;
 	if (!sign_data(options->key, buffer_slice(&data), signature))

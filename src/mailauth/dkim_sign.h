@@ -9,8 +9,11 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "mailauth/dkim_canon.h"
+#include "mailauth/dkim_signature.h"
+#include "mailauth/header_fields.h"
 #include "util/buffer.h"
 
 #define DKIM_SIGN_RSA_BITS_MIN 1024 /* RFC 8301 §3.2: signers MUST use at least 1024 bits */
@@ -51,5 +54,18 @@ void dkim_sign_options_init(struct dkim_sign_options *options);
  * and From once more, so no From can be added (§5.4.2, §8.15). With an explicit list the names
  * are signed as given. Returns DKIM_SIGN_OK, or why not, leaving out unchanged. */
 enum dkim_sign_result dkim_sign(struct slice message, const struct dkim_sign_options *options, struct buffer *out);
+
+/* Appends to data the header fields that signature's h= selects, canonicalized by its c=, in
+ * h= order (§3.7): a name listed n times takes the n instances from the bottom up, and a name
+ * with no instance left adds nothing (§5.4.2). The signer and the verifier (dkim_check) share
+ * it, so both select alike. Returns false, leaving data partly written, past its maximum. */
+bool dkim_sign_header_input(const struct header_fields *fields, const struct dkim_signature *signature,
+                            struct buffer *data);
+
+/* What the key signs or verifies (§3.7): data itself for rsa-sha256 (the SHA-256 is the
+ * signature scheme's, §3.3.1), data's SHA-256 for ed25519-sha256 (RFC 8463 §3: PureEdDSA over
+ * the hash), written to digest. The view points into data or digest. */
+struct slice dkim_sign_algorithm_input(enum dkim_signature_algorithm algorithm, struct slice data,
+                                       unsigned char digest[SHA256_DIGEST_LENGTH]);
 
 #endif

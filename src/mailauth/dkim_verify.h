@@ -1,0 +1,33 @@
+/* dkim_verify: every DKIM-Signature of a message verified (RFC 6376 §6.1), each key fetched
+ * asynchronously from DNS (SELECTOR._domainkey.DOMAIN TXT, §3.6.2) with the resolver, on the
+ * loop; one result per signature, of RFC 8601 §2.7.1, for the Authentication-Results header.
+ * The checks themselves are dkim_check's. It does not build the header, nor apply any policy
+ * (DMARC decides what the results mean). */
+#ifndef TERN_DKIM_VERIFY_H
+#define TERN_DKIM_VERIFY_H
+
+#include <stddef.h>
+
+#include "dns/resolver.h"
+#include "mailauth/dkim_check.h"
+#include "util/buffer.h"
+
+#define DKIM_VERIFY_SIGNATURES_MAX                                                                                     \
+	8 /* signatures verified per message, from the top; the rest                                                   \
+	   * are ignored. RFC 6376 §6.1 lets verifiers cap them: each                                                 \
+	   * costs a DNS lookup and hashes of the message. */
+
+/* Called once with the results, in the order the fields appear in the header (top first);
+ * count is 0 for a message with no DKIM-Signature field (dkim=none). results are valid only
+ * during the call. */
+typedef void (*dkim_verify_callback)(void *context, const struct dkim_check_result *results, size_t count);
+
+/* Verifies message (header, empty line, body, CRLF line endings) at the current time. All the
+ * hashing is done before it returns, so the caller may free message at once. done runs later,
+ * on the resolver's loop, exactly once (also with no signature, or no lookup to make), unless
+ * the resolver is freed first: as with route_lookup there is no cancel, so free the resolver
+ * only when no verification is in flight. A header section that does not frame gives its
+ * signatures permerror. */
+void dkim_verify_message(struct resolver *resolver, struct slice message, dkim_verify_callback done, void *context);
+
+#endif
