@@ -4,7 +4,7 @@
 CC ?= gcc
 PYTHON := /usr/bin/python3
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-PACKAGES := libevent libevent_pthreads libevent_openssl openssl libunbound
+PACKAGES := libevent libevent_pthreads libevent_openssl openssl libunbound libpsl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PACKAGES) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PACKAGES) 2>/dev/null) -lcrypt -lpthread
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc -MMD -MP $(WARNINGS) $(PKG_CFLAGS)
@@ -30,6 +30,7 @@ objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 # so the link line proves the module depends on nothing else.
 UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature spf_macro spf_record
 UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dkim_key dkim_check
+UNIT_TESTS := buffer files address command data_decoder config envelope spool maildir tls header_fields address_list base64 sasl password auth_throttle bounce client_replies route rdata dkim_canon dkim_signature dmarc_record org_domain authentication_results dmarc_from dmarc_policy
 unit_buffer :=
 unit_files :=
 unit_address := src/smtp/address.c
@@ -68,6 +69,14 @@ unit_dkim_check := src/mailauth/dkim_check.c src/mailauth/dkim_key.c src/mailaut
 
 # Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
 FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon dkim_key
+unit_dmarc_record := src/mailauth/dmarc_record.c
+unit_org_domain := src/mailauth/org_domain.c
+unit_authentication_results := src/mailauth/authentication_results.c src/mailauth/header_fields.c
+unit_dmarc_from := src/mailauth/dmarc_from.c src/mailauth/header_fields.c src/mailauth/address_list.c src/smtp/address.c
+unit_dmarc_policy := src/mailauth/dmarc_policy.c src/mailauth/dmarc_record.c src/mailauth/org_domain.c
+
+# Fuzz harnesses: fuzz/fuzz_NAME.c over these sources; fuzz/corpus/NAME/ is the seed corpus.
+FUZZERS := address command data_decoder envelope header_fields address_list sasl client_replies dkim_signature rdata dkim_canon dmarc_record authentication_results
 fuzz_address := src/smtp/address.c
 fuzz_command := src/smtp/command.c src/smtp/address.c
 fuzz_data_decoder := src/smtp/data_decoder.c
@@ -83,6 +92,8 @@ FUZZERS := $(sort $(patsubst fuzz_%,%,$(filter fuzz_%,$(.VARIABLES))))
 fuzz_spf_record := src/mailauth/spf_record.c src/mailauth/spf_macro.c
 fuzz_spf_macro := src/mailauth/spf_macro.c
 fuzz_dkim_key := src/mailauth/dkim_key.c src/util/base64.c
+fuzz_dmarc_record := src/mailauth/dmarc_record.c
+fuzz_authentication_results := src/mailauth/authentication_results.c src/mailauth/header_fields.c
 FUZZ_SECONDS ?= 60
 
 .PHONY: all run check unit fuzz-replay integration fuzz deps clean bench format
@@ -138,6 +149,11 @@ SPF_DRIVER_SOURCES := tests/drivers/spf_driver.c src/mailauth/spf.c src/mailauth
 	src/mailauth/spf_validated.c src/mailauth/spf_record.c src/mailauth/spf_macro.c src/dns/resolver.c \
 	src/dns/rdata.c $(UTIL_SOURCES)
 $(OUT)/tests/spf_driver: $(call objects,$(SPF_DRIVER_SOURCES))
+# One DMARC check (discovery over the resolver, then the verdict) of a message on stdin.
+DMARC_DRIVER_SOURCES := tests/drivers/dmarc_driver.c src/mailauth/dmarc.c src/mailauth/dmarc_policy.c \
+	src/mailauth/dmarc_record.c src/mailauth/dmarc_from.c src/mailauth/org_domain.c src/mailauth/header_fields.c \
+	src/mailauth/address_list.c src/smtp/address.c src/dns/resolver.c src/dns/rdata.c $(UTIL_SOURCES)
+$(OUT)/tests/dmarc_driver: $(call objects,$(DMARC_DRIVER_SOURCES))
 	@mkdir -p $(dir $@)
 	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -156,6 +172,7 @@ fuzz-replay: $(foreach f,$(FUZZERS),$(OUT)/fuzz/replay_$(f))
 	@set -e; for f in $(FUZZERS); do $(OUT)/fuzz/replay_$$f fuzz/corpus/$$f; done
 
 integration: $(OUT)/ternd $(OUT)/tern $(OUT)/tests/bounce_driver $(OUT)/tests/client_session_driver $(OUT)/tests/resolver_driver $(OUT)/tests/spf_driver
+integration: $(OUT)/ternd $(OUT)/tern $(OUT)/tests/bounce_driver $(OUT)/tests/client_session_driver $(OUT)/tests/resolver_driver $(OUT)/tests/dmarc_driver
 	TERN_BUILD=$(OUT) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # libFuzzer builds with clang; each harness runs FUZZ_SECONDS, new inputs go to build/fuzz-corpus.
