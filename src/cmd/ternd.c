@@ -14,6 +14,7 @@
 #include "conf/config_current.h"
 #include "deliver/identity_check.h"
 #include "dns/resolver.h"
+#include "mailauth/org_domain.h"
 #include "net/control.h"
 #include "net/server.h"
 #include "net/tls_client.h"
@@ -199,6 +200,7 @@ static int serve(struct daemon_state *state)
 	struct event *signals[3];
 	const int numbers[3] = {SIGTERM, SIGINT, SIGHUP};
 	int found;
+	char error[256];
 
 	state->spool = spool_open(config->spool_directory);
 	if (state->spool == NULL) {
@@ -214,7 +216,13 @@ static int serve(struct daemon_state *state)
 	                                            .spool = state->spool,
 	                                            .workpool = state->pool,
 	                                            .scheduler = state->scheduler,
-	                                            .auth_throttle = auth_throttle_create()};
+	                                            .auth_throttle = auth_throttle_create(),
+	                                            .resolver = state->delivery.resolver};
+	state->services.org_domains = org_domain_load(NULL, error, sizeof error);
+	if (state->services.org_domains == NULL) { /* DMARC needs it */
+		log_error("public suffix list: %s", error);
+		return 1;
+	}
 	if (!load_certificates(config, &state->services.tls))
 		return 1;
 	state->server = server_create(&state->services, config);
@@ -255,6 +263,7 @@ static void cleanup(struct daemon_state *state)
 	spool_close(state->spool);
 	tls_server_free(state->services.tls);
 	auth_throttle_free(state->services.auth_throttle);
+	org_domain_free((struct org_domain *)state->services.org_domains);
 	resolver_free(state->delivery.resolver);
 	identity_check_free(state->identity_check); /* after the resolver: no callback can come */
 	SSL_CTX_free(state->delivery.tls_client);

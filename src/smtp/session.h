@@ -15,6 +15,8 @@
 #include "util/workpool.h"
 
 struct session;
+struct resolver;
+struct org_domain;
 
 /* What sessions share, owned by the daemon. */
 struct session_services {
@@ -25,6 +27,8 @@ struct session_services {
 	unsigned long sessions_started; /* numbers session ids */
 	struct tls_server *tls;         /* NULL without certificates; replaced on reload */
 	struct auth_throttle *auth_throttle;
+	struct resolver *resolver;           /* for SPF, DKIM, DMARC of inbound mail; NULL: unchecked */
+	const struct org_domain *org_domains; /* the Public Suffix List, for DMARC */
 };
 
 /* Starts a session on an accepted socket (which it owns from now on). on_close(context) is

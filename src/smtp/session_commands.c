@@ -76,6 +76,10 @@ static void handle_mail(struct session *session, const struct command *command, 
 	session->envelope.smtputf8 = session->smtputf8 = command->smtputf8;
 	session->envelope.eightbit = command->body == BODY_8BITMIME;
 	session_set_state(session, STATE_MAIL);
+	if (session_checks_apply(session) && session_checks_mail(session)) {
+		reply_with(reply, REPLY_NONE, NULL); /* SPF decides the reply */
+		return;
+	}
 	reply_with(reply, REPLY_SENDER_OK, NULL);
 }
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mailauth/inbound_auth.h"
 #include "policy/sender_policy.h"
 #include "queue/envelope.h"
 #include "smtp/command.h"
@@ -76,6 +77,13 @@ struct session {
 	uint64_t chunk_remaining; /* BDAT octets still to read */
 	bool chunk_last;
 	enum reply_id chunk_refusal; /* BDAT refused: discard the chunk, then send this */
+	size_t trace_length;      /* octets of our Received field at the top of message */
+
+	/* Sender authentication of mail from outside (session_checks.c). */
+	struct spf_check *spf_mailfrom_check, *spf_helo_check; /* in flight, or NULL */
+	struct inbound_auth_spf spf_mailfrom, spf_helo;        /* their outcomes */
+	bool spf_reply_pending; /* MAIL's reply waits for SPF (spf reject) */
+	bool message_waiting;   /* the complete message waits for its checks */
 };
 
 /* session.c */
@@ -108,7 +116,21 @@ void session_auth_free(struct session *session);
 /* What the policies need to know of this client. */
 struct client_standing session_standing(const struct session *session);
 
+/* session_checks.c: SPF, DKIM, DMARC and Authentication-Results for mail from outside. */
+/* Whether the session's mail is checked: port 25, not authenticated, not trusted. */
+bool session_checks_apply(const struct session *session);
+/* MAIL was accepted into the envelope: starts SPF. Returns true when the reply must wait for it
+ * (spf reject): the session is then busy, and the reply comes later. */
+bool session_checks_mail(struct session *session);
+/* The message is complete and sound: checks it, rewrites it with our Authentication-Results,
+ * then commits it (session_message_commit) or refuses it per the DMARC policy. */
+void session_checks_message(struct session *session);
+/* Stops checks in flight and forgets their outcomes (the transaction ends). */
+void session_checks_cancel(struct session *session);
+
 /* session_message.c */
+/* Commits the message to the spool (on the work pool) and replies when it is on disk. */
+void session_message_commit(struct session *session);
 /* Feeds waiting input to the decoder; true once DATA's end marker / the whole chunk is in. */
 bool session_consume_data(struct session *session, struct evbuffer *input);
 bool session_consume_chunk(struct session *session, struct evbuffer *input);

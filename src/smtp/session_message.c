@@ -16,6 +16,7 @@
 
 void session_reset_transaction(struct session *session)
 {
+	session_checks_cancel(session);
 	envelope_free(&session->envelope);
 	buffer_free(&session->message);
 	session->accepted_rcpts = 0;
@@ -26,6 +27,7 @@ void session_reset_transaction(struct session *session)
 	session->chunk_remaining = 0;
 	session->chunk_last = false;
 	session->chunk_refusal = REPLY_NONE;
+	session->trace_length = 0;
 }
 
 void session_begin_message(struct session *session, enum data_mode mode)
@@ -47,6 +49,7 @@ void session_begin_message(struct session *session, enum data_mode mode)
 	info.queue_id = session->queue_id;
 	buffer_init(&session->message, 64 * 1024);
 	received_append(&session->message, &info);
+	session->trace_length = session->message.length;
 	/* The size limit applies to what the client sends, not to our trace header. */
 	session->message.maximum = session->message.length + session->config->max_message_size;
 	data_decoder_init(&session->decoder, mode, &session->message);
@@ -138,7 +141,7 @@ static void commit_done(void *context)
 	session_resume(session);
 }
 
-static void commit_message(struct session *session)
+void session_message_commit(struct session *session)
 {
 	struct commit_job *job = xcalloc(1, sizeof *job);
 	time_t now = time(NULL);
@@ -176,8 +179,12 @@ void session_message_complete(struct session *session, const char *what)
 {
 	unsigned errors = session->decoder.errors;
 
+	if (errors == 0 && session_checks_apply(session)) {
+		session_checks_message(session);
+		return;
+	}
 	if (errors == 0) {
-		commit_message(session);
+		session_message_commit(session);
 		return;
 	}
 	session_reset_transaction(session);

@@ -12,12 +12,17 @@ BODY = ("From: Sender <sender@remote.test>\r\nTo: alice@example.test\r\nSubject:
 
 
 def body_of(stored):
-    """The stored message without tern's Return-Path and Received headers, LF endings."""
+    """The stored message without tern's Return-Path, Received and Authentication-Results
+    fields (mail from outside gets the last), LF endings."""
     lines = stored.split(b"\n")
     assert lines[0].startswith(b"Return-Path: <"), stored[:200]
     assert lines[1].startswith(b"Received: from "), stored[:200]
     index = 2
     while lines[index].startswith(b"\t"):
+        index += 1
+    assert lines[index].startswith(b"Authentication-Results: mx.example.test;"), stored[:400]
+    index += 1
+    while lines[index][:1] in (b"\t", b" "):
         index += 1
     return b"\n".join(lines[index:])
 
