@@ -11,5 +11,6 @@ int tern_queue(int argc, char **argv);    /* what waits in the spool and why; fl
 int tern_route(int argc, char **argv);    /* where mail for a domain goes: MX hosts, addresses */
 int tern_dkim(int argc, char **argv);     /* DKIM keys with their DNS records; signing */
 int tern_spf(int argc, char **argv);      /* the SPF result for a client, and why */
+int tern_auth(int argc, char **argv);     /* the Authentication-Results ternd would add */
 
 #endif
