@@ -12,5 +12,6 @@ int tern_route(int argc, char **argv);    /* where mail for a domain goes: MX ho
 int tern_dkim(int argc, char **argv);     /* DKIM keys with their DNS records; signing */
 int tern_check(int argc, char **argv);    /* deliverability doctor: a domain, a sending IP */
 int tern_spf(int argc, char **argv);      /* the SPF result for a client, and why */
+int tern_auth(int argc, char **argv);     /* the Authentication-Results ternd would add */
 
 #endif

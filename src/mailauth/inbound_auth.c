@@ -78,7 +78,7 @@ static size_t describe(const struct inbound_auth_job *job, const struct dmarc_ou
 
 /* The trace (our Received), our field below it as Gmail and others place it, then the client's fields but the forged ones, then the body. */
 static unsigned rewrite(const struct inbound_auth_job *job, const struct authentication_results_method *methods,
-                        size_t count, struct buffer *out)
+                        size_t count, struct buffer *out, size_t *field_end)
 {
 	struct header_fields *fields = xcalloc(1, sizeof *fields);
 	struct slice message = job->request.message;
@@ -86,6 +86,7 @@ static unsigned rewrite(const struct inbound_auth_job *job, const struct authent
 
 	buffer_append_slice(out, job->request.trace);
 	authentication_results_format(job->authserv_id, methods, count, out);
+	*field_end = out->length;
 	if (header_fields_parse(message, fields) != HEADER_FIELDS_OK) {
 		buffer_append_slice(out, message);
 		free(fields);
@@ -113,12 +114,14 @@ static void on_dmarc(void *context, const struct dmarc_outcome *outcome)
 	char prefixes[DKIM_VERIFY_SIGNATURES_MAX][AUTHENTICATION_RESULTS_B_PREFIX + 1];
 	struct buffer rewritten;
 	struct inbound_auth_verdict verdict = {.dmarc = outcome, .rewritten = &rewritten, .dkim_count = job->dkim_count};
-	size_t count = describe(job, outcome, methods, prefixes);
+	size_t count = describe(job, outcome, methods, prefixes), field_end;
 
 	for (size_t i = 0; i < job->dkim_count; i++)
 		verdict.dkim_passed += job->dkim[i].status == DKIM_CHECK_PASS;
 	buffer_init(&rewritten, job->maximum);
-	verdict.removed = rewrite(job, methods, count, &rewritten);
+	verdict.removed = rewrite(job, methods, count, &rewritten, &field_end);
+	verdict.field = slice_sub(buffer_slice(&rewritten), job->request.trace.length,
+	                          field_end - job->request.trace.length);
 	job->done(job->context, &verdict);
 	buffer_free(&rewritten);
 	job_free(job);

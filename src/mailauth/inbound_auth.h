@@ -43,6 +43,7 @@ struct inbound_auth_request {
 struct inbound_auth_verdict {
 	const struct dmarc_outcome *dmarc;
 	struct buffer *rewritten; /* trace + A-R field + message without forged A-R fields */
+	struct slice field;       /* our Authentication-Results field (CRLF), inside rewritten */
 	unsigned removed;         /* forged Authentication-Results fields removed */
 	size_t dkim_count;        /* signatures looked at */
 	size_t dkim_passed;

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from conftest import BUILD
 from dns_fixture import dns_server  # noqa: F401 (a fixture)
 
 dkim = pytest.importorskip("dkim")
@@ -185,3 +186,17 @@ def test_a_slow_dns_holds_only_its_own_session(make_ternd, zones):
     assert ternd.messages("alice", wait_for=1)
     waiting.sock.close()  # leaves with its check in flight: cancelled, nothing leaks
     ternd.wait_log("disconnect")
+
+
+def test_tern_auth_prints_the_field_ternd_adds(make_ternd, zones, rsa_key):
+    ternd = server(make_ternd, zones)
+    data = signed(rsa_key, message("Alice <alice@sender.test>", "same"))
+    send(ternd, "alice@sender.test", data)
+    stored = ternd.messages("alice", wait_for=1)[0]
+    result = subprocess.run([str(BUILD / "tern"), "auth", "--ip", "127.0.0.1", "--helo", "client.other.test",
+                             "--sender", "alice@sender.test", "--authserv-id", "mx.example.test",
+                             "--resolver", zones.address], input=data, capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.decode()
+    assert printed.startswith("Authentication-Results: mx.example.test;\n\t") and "\r" not in printed
+    assert " ".join(printed.split()) == results_field(stored)
