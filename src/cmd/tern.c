@@ -12,8 +12,8 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{"check", tern_check, "audit a domain's mail setup (MX, SMTP, TLS, MTA-STS, DANE) or a sending IP"},
 	{"auth", tern_auth, "the Authentication-Results field ternd would add to a message from a client"},
+	{"check", tern_check, "audit a domain's mail setup (MX, SMTP, TLS, MTA-STS, DANE) or a sending IP"},
 	{"dkim", tern_dkim, "make DKIM keys and their DNS records; sign a message; verify its signatures"},
 	{"passwd", tern_passwd, "print a password hash for a users file"},
 	{"policy", tern_policy, "show what ternd would reply to a client for an envelope, and why"},
