@@ -161,9 +161,12 @@ $(OUT)/tests/spf_driver: $(call objects,$(SPF_DRIVER_SOURCES))
 run: all
 	@mkdir -p var
 	@scripts/dev-certificate var/tls
-	build/release/ternd -d -c examples/dev/ternd.conf
+	@scripts/dev-dns 127.0.0.1:2553 & dns=$$!; trap 'kill $$dns 2>/dev/null' EXIT; \
+		build/release/ternd -d -c examples/dev/ternd.conf
 
+# The release build too: `make run` must build (-O2 warns about things -O1 does not see).
 check: deps
+	@$(MAKE) --no-print-directory MODE=release binaries
 	@$(MAKE) --no-print-directory MODE=check unit fuzz-replay integration
 
 unit: $(foreach t,$(UNIT_TESTS),$(OUT)/tests/test_$(t))

@@ -37,9 +37,9 @@ CNAME_CHAIN_MAX = 8
 
 
 class DnsServer:
-    def __init__(self, zones=("test",), host="127.0.0.1"):
+    def __init__(self, zones=("test",), host="127.0.0.1", port=0):
         self.host = host
-        self.port = None
+        self.port = port      # 0: a free one, chosen at start
         self.zones = [dns.name.from_text(zone) for zone in zones]
         self.records = {}     # (dns.name.Name, rdatatype) -> dns.rrset.RRset
         self.behaviours = {}  # dns.name.Name -> ("servfail",) | ("slow", seconds or None)
@@ -258,10 +258,10 @@ class DnsServer:
             threading.Thread(target=self._serve_tcp_connection, args=(connection,), daemon=True).start()
 
     def _bind(self):
-        """UDP and TCP on the same free port."""
+        """UDP and TCP on the same port: self.port, or a free one."""
         for _ in range(50):
             udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            udp.bind((self.host, 0))
+            udp.bind((self.host, self.port))
             port = udp.getsockname()[1]
             tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
