@@ -13,15 +13,14 @@
 #include "mailauth/header_fields.h"
 #include "util/xalloc.h"
 
-struct verification;
-
 /* One signature, and who it belongs to: the context of its key lookup. */
 struct slot {
-	struct verification *owner;
+	struct dkim_verification *owner;
 	struct dkim_check check;
+	bool needs_key; /* prepared: its key record decides */
 };
 
-struct verification {
+struct dkim_verification {
 	struct resolver *resolver;
 	dkim_verify_callback done;
 	void *context;
@@ -30,7 +29,7 @@ struct verification {
 	struct slot slots[DKIM_VERIFY_SIGNATURES_MAX];
 };
 
-static void finish(struct verification *verification)
+static void finish(struct dkim_verification *verification)
 {
 	struct dkim_check_result results[DKIM_VERIFY_SIGNATURES_MAX];
 
@@ -45,7 +44,7 @@ static void finish(struct verification *verification)
 static void on_deferred(evutil_socket_t fd, short events, void *context) { finish(context); }
 
 /* Answers without a lookup, but later, on the loop, as dkim_verify_message promises. */
-static void finish_later(struct verification *verification)
+static void finish_later(struct dkim_verification *verification)
 {
 	static const struct timeval now = {0, 0};
 
@@ -81,7 +80,7 @@ static void on_key(void *context, const struct dns_answer *answer)
 		finish(slot->owner);
 }
 
-static void look_up_key(struct verification *verification, struct slot *slot)
+static void look_up_key(struct dkim_verification *verification, struct slot *slot)
 {
 	char name[DNS_NAME_MAX + 2];
 
@@ -102,18 +101,13 @@ static void refuse(struct dkim_check *check)
 	dkim_check_no_key(check, DKIM_CHECK_PERMERROR, "the header section is malformed");
 }
 
-void dkim_verify_message(struct resolver *resolver, struct slice message, dkim_verify_callback done, void *context)
+struct dkim_verification *dkim_verify_prepare(struct slice message)
 {
-	struct verification *verification = xcalloc(1, sizeof *verification);
+	struct dkim_verification *verification = xcalloc(1, sizeof *verification);
 	struct header_fields *fields = xmalloc(sizeof *fields);
 	bool framed = header_fields_parse(message, fields) == HEADER_FIELDS_OK;
 	uint64_t now = (uint64_t)time(NULL);
-	struct slot *lookups[DKIM_VERIFY_SIGNATURES_MAX];
-	size_t lookup_count = 0;
 
-	verification->resolver = resolver;
-	verification->done = done;
-	verification->context = context;
 	for (size_t i = 0; i < fields->count && verification->count < DKIM_VERIFY_SIGNATURES_MAX; i++) {
 		struct slot *slot;
 		if (!slice_equal_string_nocase(fields->fields[i].name, "DKIM-Signature"))
@@ -122,12 +116,41 @@ void dkim_verify_message(struct resolver *resolver, struct slice message, dkim_v
 		slot->owner = verification;
 		if (!framed)
 			refuse(&slot->check);
-		else if (dkim_check_prepare(&slot->check, message, fields, i, now))
-			lookups[lookup_count++] = slot;
+		else
+			slot->needs_key = dkim_check_prepare(&slot->check, message, fields, i, now);
 	}
 	free(fields);
+	return verification;
+}
+
+void dkim_verify_finish(struct resolver *resolver, struct dkim_verification *verification,
+                        dkim_verify_callback done, void *context)
+{
+	struct slot *lookups[DKIM_VERIFY_SIGNATURES_MAX];
+	size_t lookup_count = 0;
+
+	verification->resolver = resolver;
+	verification->done = done;
+	verification->context = context;
+	for (size_t i = 0; i < verification->count; i++)
+		if (verification->slots[i].needs_key)
+			lookups[lookup_count++] = &verification->slots[i];
 	for (size_t i = 0; i < lookup_count; i++)
 		look_up_key(verification, lookups[i]);
 	if (verification->pending == 0)
 		finish_later(verification);
+}
+
+void dkim_verify_discard(struct dkim_verification *verification)
+{
+	if (verification == NULL)
+		return;
+	for (size_t i = 0; i < verification->count; i++)
+		dkim_check_free(&verification->slots[i].check);
+	free(verification);
+}
+
+void dkim_verify_message(struct resolver *resolver, struct slice message, dkim_verify_callback done, void *context)
+{
+	dkim_verify_finish(resolver, dkim_verify_prepare(message), done, context);
 }

@@ -22,7 +22,20 @@
  * during the call. */
 typedef void (*dkim_verify_callback)(void *context, const struct dkim_check_result *results, size_t count);
 
-/* Verifies message (header, empty line, body, CRLF line endings) at the current time. All the
+struct dkim_verification;
+
+/* The first half, without DNS: frames the header section and, for each signature, parses it
+ * and hashes the body and header (the costly part on a big message). Touches nothing shared,
+ * so it may run on a worker thread. Never NULL; message may be freed when it returns. */
+struct dkim_verification *dkim_verify_prepare(struct slice message);
+/* The second half, on the resolver's loop: fetches the keys, checks each signature, and calls
+ * done later, exactly once, as dkim_verify_message says; takes verification (freed after done). */
+void dkim_verify_finish(struct resolver *resolver, struct dkim_verification *verification,
+                        dkim_verify_callback done, void *context);
+/* Frees a prepared verification that will not be finished. NULL is a no-op. */
+void dkim_verify_discard(struct dkim_verification *verification);
+
+/* Both halves at once: verifies message (header, empty line, body, CRLF line endings) at the current time. All the
  * hashing is done before it returns, so the caller may free message at once. done runs later,
  * on the resolver's loop, exactly once (also with no signature, or no lookup to make), unless
  * the resolver is freed first: as with route_lookup there is no cancel, so free the resolver

@@ -165,5 +165,9 @@ void inbound_auth_check(struct resolver *resolver, const struct org_domain *list
 	job->maximum = maximum;
 	job->done = done;
 	job->context = context;
-	dkim_verify_message(resolver, request->message, on_dkim, job);
+	job->request.dkim = NULL; /* taken */
+	if (request->dkim != NULL)
+		dkim_verify_finish(resolver, request->dkim, on_dkim, job);
+	else
+		dkim_verify_message(resolver, request->message, on_dkim, job);
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "dns/resolver.h"
+#include "mailauth/dkim_verify.h"
 #include "mailauth/dmarc_policy.h"
 #include "mailauth/org_domain.h"
 #include "mailauth/spf.h"
@@ -38,6 +39,8 @@ struct inbound_auth_request {
 	struct inbound_auth_spf spf_helo;     /* HELO identity, when checked */
 	struct slice trace;       /* fields we put on top already (our Received): kept as they are */
 	struct slice message;     /* what the client sent: header, empty line, body (CRLF) */
+	struct dkim_verification *dkim; /* its signatures prepared (dkim_verify_prepare, which may run
+	                                 * on a worker thread), taken; NULL: prepared here, on the loop */
 };
 
 struct inbound_auth_verdict {

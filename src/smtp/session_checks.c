@@ -37,6 +37,12 @@ static bool spf_done(const struct session *session)
 	return session->spf_mailfrom_check == NULL && session->spf_helo_check == NULL;
 }
 
+/* The message's checks can start: SPF has answered and its signatures are hashed. */
+static bool message_ready(const struct session *session)
+{
+	return session->message_waiting && !session->preparing && spf_done(session);
+}
+
 static void run_message_checks(struct session *session);
 
 /* The MAIL reply that waited for SPF (spf reject). */
@@ -72,7 +78,7 @@ static void on_spf_mailfrom(void *context, const struct spf_outcome *outcome)
 	inbound_auth_keep_spf(&session->spf_mailfrom, outcome);
 	if (session->spf_reply_pending)
 		answer_mail(session);
-	else if (session->message_waiting && spf_done(session))
+	else if (message_ready(session))
 		run_message_checks(session);
 }
 
@@ -82,7 +88,7 @@ static void on_spf_helo(void *context, const struct spf_outcome *outcome)
 
 	session->spf_helo_check = NULL;
 	inbound_auth_keep_spf(&session->spf_helo, outcome);
-	if (session->message_waiting && spf_done(session))
+	if (message_ready(session))
 		run_message_checks(session);
 }
 
@@ -107,6 +113,8 @@ void session_checks_cancel(struct session *session)
 	spf_cancel(session->spf_mailfrom_check);
 	spf_cancel(session->spf_helo_check);
 	session->spf_mailfrom_check = session->spf_helo_check = NULL;
+	dkim_verify_discard(session->dkim_prepared); /* never while a worker prepares: the job holds the session */
+	session->dkim_prepared = NULL;
 	memset(&session->spf_mailfrom, 0, sizeof session->spf_mailfrom);
 	memset(&session->spf_helo, 0, sizeof session->spf_helo);
 	session->spf_reply_pending = session->message_waiting = false;
@@ -174,10 +182,35 @@ static void run_message_checks(struct session *session)
 	    .spf_helo = session->spf_helo,
 	    .trace = slice_sub(buffer_slice(&session->message), 0, session->trace_length),
 	    .message = slice_skip(buffer_slice(&session->message), session->trace_length),
+	    .dkim = session->dkim_prepared,
 	};
 
+	session->dkim_prepared = NULL; /* taken */
 	inbound_auth_check(session->services->resolver, session->services->org_domains, &request,
 	                   session->message.maximum + CHECKS_REWRITE_SLACK, on_verdict, session);
+}
+
+/* On a worker: hashing a big message for several signatures would stall every session. */
+static void prepare_work(void *context)
+{
+	struct session *session = context;
+
+	session->dkim_prepared =
+	    dkim_verify_prepare(slice_skip(buffer_slice(&session->message), session->trace_length));
+}
+
+static void prepare_done(void *context)
+{
+	struct session *session = context;
+
+	session->preparing = false;
+	if (session->closed_by_peer) {
+		session->job_in_flight = false;
+		session_end(session);
+		return;
+	}
+	if (message_ready(session))
+		run_message_checks(session);
 }
 
 void session_checks_message(struct session *session)
@@ -185,7 +218,7 @@ void session_checks_message(struct session *session)
 	session_set_state(session, STATE_BUSY);
 	session->job_in_flight = true; /* no cancel for DKIM and DMARC: the session waits for them */
 	session->message_waiting = true;
+	session->preparing = true;
 	bufferevent_disable(session->connection, EV_READ);
-	if (spf_done(session))
-		run_message_checks(session);
+	workpool_submit(session->services->workpool, prepare_work, prepare_done, session);
 }

@@ -84,6 +84,8 @@ struct session {
 	struct inbound_auth_spf spf_mailfrom, spf_helo;        /* their outcomes */
 	bool spf_reply_pending; /* MAIL's reply waits for SPF (spf reject) */
 	bool message_waiting;   /* the complete message waits for its checks */
+	bool preparing;         /* a worker hashes its DKIM signatures into dkim_prepared */
+	struct dkim_verification *dkim_prepared;
 };
 
 /* session.c */

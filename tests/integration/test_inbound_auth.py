@@ -200,3 +200,20 @@ def test_tern_auth_prints_the_field_ternd_adds(make_ternd, zones, rsa_key):
     printed = result.stdout.decode()
     assert printed.startswith("Authentication-Results: mx.example.test;\n\t") and "\r" not in printed
     assert " ".join(printed.split()) == results_field(stored)
+
+
+def test_client_leaving_during_the_checks_leaves_nothing_behind(make_ternd, zones):
+    zones.slow("_dmarc.slowdmarc.test", 2)
+    ternd = server(make_ternd, zones)
+    client = smtplib.SMTP(ternd.host, ternd.port, timeout=30)
+    client.ehlo("client.other.test")
+    client.mail("alice@other.test")
+    client.rcpt("alice@example.test")
+    client.docmd("DATA")
+    client.sock.sendall(message("x <x@slowdmarc.test>", "gone") + b".\r\n")
+    client.sock.close()  # before the reply: the message was never acknowledged
+    time.sleep(3)
+    assert send(ternd, "alice@sender.test", message("Alice <alice@sender.test>", "after")) == {}
+    [stored] = ternd.messages("alice", wait_for=1)
+    assert b"Subject: after" in stored  # the unacknowledged one was not delivered
+    assert not any(b"Subject: gone" in m for m in ternd.messages("alice"))
