@@ -29,6 +29,7 @@ listen=$3
 domain=${4:-bench.test}
 address=${listen%:*} port=${listen##*:}
 pkg=$("$bench/unpack-peer.sh" exim exim4-base exim4-config exim4-daemon-light)
+"$0" stop "$dir"  # an earlier instance in DIR
 rm -rf "$dir"
 mkdir -p "$dir/spool" "$dir/log" "$dir/mail"
 "$bench/peer-users.sh" "$dir" Debian-exim:64990

@@ -27,6 +27,7 @@ listen=$3
 domain=${4:-bench.test}
 address=${listen%:*} port=${listen##*:}
 pkg=$("$bench/unpack-peer.sh" opensmtpd opensmtpd)
+"$0" stop "$dir"  # an earlier instance in DIR
 rm -rf "$dir"
 mkdir -p "$dir/spool/smtpd" "$dir/varlib/opensmtpd/empty" "$dir/run" "$dir/mail/bob"
 "$bench/peer-users.sh" "$dir" opensmtpd:64991 opensmtpq:64992
