@@ -1,9 +1,10 @@
 """Scenario 3 of `make bench`: opens COUNT SMTP sessions to ADDRESS:PORT, reads each greeting,
 sends EHLO and reads its reply, then leaves them all idle. Once every session is idle (or the
-time is up) it sums the resident memory of the server's processes (ROOT_PID and its
+time is up, or none has succeeded for STALL_SECONDS) it sums the resident memory of the server's processes (ROOT_PID and its
 descendants; Rss and Pss from /proc/PID/smaps_rollup), then sends NOOP on every session: a
 session counts as held when it answered EHLO and, after the measurement, NOOP with 250.
-Prints one JSON object: held, opened, processes, rss_kib, pss_kib, seconds.
+Prints one JSON object: held, opened, processes, rss_kib, pss_kib, seconds (until the last
+session was set up).
     /usr/bin/python3 bench/idle_sessions.py ADDRESS PORT COUNT ROOT_PID [TIMEOUT]"""
 import asyncio
 import json
@@ -13,6 +14,7 @@ import sys
 import time
 
 IN_FLIGHT = 4  # connections being set up at once: OpenSMTPD listens with a backlog of 5
+STALL_SECONDS = 15  # no new session for this long: the server holds no more (e.g. its process limit)
 
 
 def descendants(root):
@@ -58,7 +60,7 @@ async def reply(reader):
             return line[:3]
 
 
-async def open_session(address, port, gate, deadline):
+async def open_session(address, port, gate, deadline, progress):
     async with gate:
         timeout = max(deadline - time.monotonic(), 0.1)
         reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
@@ -71,7 +73,18 @@ async def open_session(address, port, gate, deadline):
         except BaseException:
             writer.close()
             raise
+        progress[0] = time.monotonic()
         return reader, writer
+
+
+async def watchdog(tasks, progress):
+    """Cancels the sessions still being set up once none has succeeded for STALL_SECONDS."""
+    while not all(task.done() for task in tasks):
+        if time.monotonic() - progress[0] > STALL_SECONDS:
+            for task in tasks:
+                task.cancel()
+            return
+        await asyncio.sleep(0.5)
 
 
 async def still_there(session):
@@ -89,10 +102,13 @@ async def main(address, port, count, root, timeout):
     gate = asyncio.Semaphore(IN_FLIGHT)
     start = time.monotonic()
     deadline = start + timeout
-    results = await asyncio.gather(*(open_session(address, port, gate, deadline) for _ in range(count)),
-                                   return_exceptions=True)
+    progress = [start]
+    tasks = [asyncio.ensure_future(open_session(address, port, gate, deadline, progress)) for _ in range(count)]
+    guard = asyncio.ensure_future(watchdog(tasks, progress))
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    guard.cancel()
     sessions = [r for r in results if isinstance(r, tuple)]
-    seconds = time.monotonic() - start
+    seconds = progress[0] - start
     await asyncio.sleep(1)
     pids = descendants(root)
     rss, pss = memory_kib(pids)

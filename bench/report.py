@@ -123,7 +123,9 @@ def chart(results, base):
               "set key top right autotitle columnheader", "set logscale y", "set grid ytics",
               "set xtics rotate by -20"]
     for metric, scenarios, title, servers in panels:
-        if not any(metric in results.get(s, {}) for s in scenarios):
+        servers = [server for server in servers
+                   if any(server in results.get(s, {}).get(metric, {}) for s in scenarios)]
+        if not servers:
             continue
         data = pathlib.Path(f"{base}.{metric}.dat")
         chart_data(results, scenarios, metric, servers, data)
