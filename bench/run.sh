@@ -23,7 +23,7 @@ if [ "$quick" = 1 ]; then
 	disk_count=500
 else
 	rounds=${ROUNDS:-3} idle=${IDLE:-10000} idle_rounds=${IDLE_ROUNDS:-2} out=${OUT:-2000}
-	matrix=${MATRIX:-"1:4096:200 20:4096:1000 100:4096:1000 1:102400:100 20:102400:300 100:102400:300"}
+	matrix=${MATRIX:-"1:4096:100 20:4096:1000 100:4096:1000 1:102400:50 20:102400:300 100:102400:300"}
 	disk_count=4000
 fi
 servers=${SERVERS:-"ternd postfix opensmtpd exim"}
