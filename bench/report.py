@@ -13,18 +13,23 @@ import sys
 SERVERS = ["ternd", "postfix", "opensmtpd", "exim", "smtp-sink"]
 PEERS = ["postfix", "opensmtpd", "exim", "smtp-sink"]
 UNITS = {"accept": "msg/s", "end_to_end": "msg/s", "relay": "msg/s", "held": "sessions",
-         "rss_mib": "MiB", "pss_mib": "MiB", "processes": "", "connections": "", "commits": "/s",
+         "rss_mib": "MiB", "pss_mib": "MiB", "pss_kib_per_session": "KiB", "processes": "", "connections": "", "commits": "/s",
          "errors": "lines"}
 
 
 def load(path):
-    comments, figures = [], {}
+    comments, figures, rounds = [], {}, {}
     for line in path.read_text().splitlines():
         if line.startswith("#"):
             comments.append(line[1:].strip())
             continue
-        scenario, server, _round, metric, value = line.split()
+        scenario, server, round_, metric, value = line.split()
         figures.setdefault((scenario, metric), {}).setdefault(server, []).append(float(value))
+        rounds.setdefault((scenario, server, round_), {})[metric] = float(value)
+    for (scenario, server, _), metrics in rounds.items():  # servers held different numbers
+        if metrics.get("held") and "pss_mib" in metrics:
+            per_session = metrics["pss_mib"] * 1024 / metrics["held"]
+            figures.setdefault((scenario, "pss_kib_per_session"), {}).setdefault(server, []).append(per_session)
     return comments, figures
 
 
@@ -47,9 +52,18 @@ def cell(stats):
     return f"{number(stats['median'])} ({number(stats['min'])}-{number(stats['max'])})"
 
 
+def order(item):
+    """accept-s1-4k, accept-s20-4k, ... accept-s100-100k, then the others as named."""
+    (scenario, metric), _ = item
+    parts = scenario.split("-")
+    if parts[0] == "accept":
+        return (0, int(parts[2].rstrip("k")), int(parts[1][1:]), metric)
+    return (1, scenario, 0, metric)
+
+
 def build(figures):
     results, ratios = {}, {}
-    for (scenario, metric), by_server in sorted(figures.items()):
+    for (scenario, metric), by_server in sorted(figures.items(), key=order):
         stats = {server: summary(values) for server, values in by_server.items()}
         results.setdefault(scenario, {})[metric] = stats
         ours = stats.get("ternd")
@@ -116,7 +130,7 @@ def chart(results, base):
     panels = [("accept", accept, "accepted (durably; smtp-sink: not), msg/s", SERVERS),
               ("end_to_end", accept, "end to end into the Maildir, msg/s", SERVERS[:4]),
               ("relay", ["outbound"], "outbound to 10 domains, msg/s", SERVERS[:4]),
-              ("pss_mib", ["idle"], "memory (PSS) with the idle sessions held, MiB", SERVERS[:4])]
+              ("pss_kib_per_session", ["idle"], "memory (PSS) per idle session held, KiB", SERVERS[:4])]
     script = [f"set terminal pngcairo size 1400,1000 font ',10'", f"set output '{base}.png'",
               "set multiplot layout 2,2 title 'tern benchmarks: ternd vs Postfix, OpenSMTPD, Exim (median of rounds)'",
               "set style data histograms", "set style histogram clustered gap 1", "set style fill solid 0.8 border -1",
