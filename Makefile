@@ -192,9 +192,9 @@ fuzz: deps $(foreach f,$(FUZZERS),build/fuzz/fuzz_$(f))
 		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/ \
 			build/fuzz-corpus/$$f fuzz/corpus/$$f; done
 
-# Side-by-side with a private Postfix on loopback; not part of check.
+# Side by side with private Postfix, OpenSMTPD and Exim on loopback (QUICK=1: ~2 min); not part of check.
 bench: deps
-	bench/acceptance.sh
+	QUICK=$(QUICK) bench/run.sh
 
 # ternd and tern in $(PREFIX)/sbin, with the sendmail(8) link that cron, PHP and git look for;
 # /usr/sbin/sendmail too, but only where no other MTA has put one.

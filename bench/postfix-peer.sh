@@ -4,6 +4,8 @@
 # config, queue and mailboxes live under the directory given.
 #   bench/postfix-peer.sh start DIR ADDRESS:PORT [DOMAIN]    bench/postfix-peer.sh stop DIR
 # DOMAIN (default bench.test) gets one mailbox, bob.
+# Environment: PROCESS_LIMIT (default_process_limit, default 200), ROUTES="domain=address ..."
+# sends mail for those domains to address:25 (outbound benchmark).
 set -eu
 action=$1
 dir=$(realpath -m "$2")
@@ -37,10 +39,15 @@ virtual_mailbox_base = $dir/mail
 virtual_mailbox_maps = inline:{ bob@$domain=bob/Maildir/ }
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
-default_process_limit = 200
+default_process_limit = ${PROCESS_LIMIT:-200}
 maillog_file_prefixes = $dir
 maillog_file = $dir/postfix.log
 CONF
+transports=""
+for route in ${ROUTES:-}; do
+	transports="$transports${transports:+, }${route%%=*}=smtp:[${route#*=}]:25"
+done
+[ -n "$transports" ] && echo "transport_maps = inline:{ $transports }" >> "$dir/etc/main.cf"
 chown 65534:65534 "$dir/mail"
 chown postfix "$dir/data"
 postfix -c "$dir/etc" check >/dev/null 2>&1 || true
