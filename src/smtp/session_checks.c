@@ -154,7 +154,7 @@ static void on_verdict(void *context, const struct inbound_auth_verdict *verdict
 	session->message = *verdict->rewritten;
 	*verdict->rewritten = original;
 	refusal = dmarc_refusal(session, dmarc);
-	log_info("%s auth spf=%s dkim=%zu/%zu dmarc=%s policy=%s from_domain=%s removed=%u%s", session->queue_id,
+	log_info("%s auth spf=%s dkim=%zu/%zu dmarc=%s policy=%s from_domain=%s forged_results_dropped=%u%s", session->queue_id,
 	         session->spf_mailfrom.checked ? spf_result_name(session->spf_mailfrom.result) : "none",
 	         verdict->dkim_passed, verdict->dkim_count, dmarc_policy_result_name(dmarc->result),
 	         dmarc->has_policy ? dmarc_record_policy_name(dmarc->disposition) : "-",

@@ -65,7 +65,7 @@ def test_same_mailbox_twice_in_one_message_is_delivered_once(ternd):
                         "Subject: once\r\n\r\nonce\r\n")
     assert len(ternd.messages("alice", wait_for=1)) == 1
     assert len(ternd.messages("bob", wait_for=1)) == 1
-    ternd.wait_log("removed")
+    ternd.wait_log(" removed\n")
     assert len(ternd.messages("alice")) == 1
 
 

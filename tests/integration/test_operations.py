@@ -125,6 +125,7 @@ def test_spooled_mail_survives_kill_and_is_delivered_on_restart(make_ternd):
     assert len(server.messages("bob", wait_for=1)) == 1
     server.kill()
     assert len(server.spooled()) == 1
+    queue_id = server.spooled()[0][:-len(".env")]
     envelope = (server.dir / "spool" / server.spooled()[0]).read_text()
     assert "rcpt: delivered 1 local:bob@example.test bob@example.test" in envelope
     assert "rcpt: pending 1 local:alice@example.test alice@example.test" in envelope
@@ -132,7 +133,7 @@ def test_spooled_mail_survives_kill_and_is_delivered_on_restart(make_ternd):
     server.start()
     [stored] = server.messages("alice", wait_for=1)
     assert b"Subject: survive" in stored
-    server.wait_log("removed")
+    server.wait_log(f"{queue_id} removed")
     assert server.spooled() == []
     assert len(server.messages("bob")) == 1  # delivered once, not again after the restart
 
