@@ -27,6 +27,7 @@ struct check_options {
 	bool no_probe;            /* DNS only: no SMTP connections */
 	bool explain;             /* --ip: say why inbound SMTP is not required of a sending IP */
 	const char **dnsbl_zones; /* NULL-terminated */
+	const char **selectors;   /* DKIM selectors to check (--selector), NULL-terminated, or NULL */
 };
 
 struct check_state {
