@@ -26,7 +26,8 @@ EVP_PKEY *check_dkim_public_key(const struct dkim_key *key)
 		return NULL;
 	if (key->type == DKIM_KEY_ED25519)
 		return key->public_key_length == CHECK_DKIM_ED25519_OCTETS
-		           ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->public_key, key->public_key_length)
+		           ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->public_key,
+		                                         key->public_key_length)
 		           : NULL;
 	if (key->type != DKIM_KEY_RSA)
 		return NULL;
@@ -54,17 +55,20 @@ static void judge_type(struct key_check *key_check, const struct dkim_key *key)
 		findings_add(findings, SECTION, subject, FINDING_FAIL, "publish k=rsa or k=ed25519",
 		             "unknown key type k=: no verifier can use it");
 	} else if (pkey == NULL) {
-		findings_add(findings, SECTION, subject, FINDING_FAIL, "publish the public key again, e.g. from tern dkim keygen",
+		findings_add(findings, SECTION, subject, FINDING_FAIL,
+		             "publish the public key again, e.g. from tern dkim keygen",
 		             "p= is not a valid %s public key", key->type == DKIM_KEY_RSA ? "RSA" : "Ed25519");
 	} else if (key->type == DKIM_KEY_ED25519) {
 		findings_add(findings, SECTION, subject, FINDING_OK, NULL,
 		             "Ed25519 key (RFC 8463); sign with an RSA key too, as not every verifier knows Ed25519");
 	} else if ((bits = EVP_PKEY_get_bits(pkey)) < CHECK_DKIM_RSA_BITS_MIN) {
-		findings_add(findings, SECTION, subject, FINDING_FAIL, "make a 2048-bit key (tern dkim keygen) and publish it",
+		findings_add(findings, SECTION, subject, FINDING_FAIL,
+		             "make a 2048-bit key (tern dkim keygen) and publish it",
 		             "RSA key of %d bits: verifiers refuse keys under %d (RFC 8301 §3.2)", bits,
 		             CHECK_DKIM_RSA_BITS_MIN);
 	} else if (bits < CHECK_DKIM_RSA_BITS_GOOD) {
-		findings_add(findings, SECTION, subject, FINDING_WARN, "make a 2048-bit key (tern dkim keygen) and publish it",
+		findings_add(findings, SECTION, subject, FINDING_WARN,
+		             "make a 2048-bit key (tern dkim keygen) and publish it",
 		             "RSA key of %d bits: weak, RFC 8301 §3.2 asks for %d", bits, CHECK_DKIM_RSA_BITS_GOOD);
 	} else {
 		findings_add(findings, SECTION, subject, FINDING_OK, NULL, "RSA key of %d bits", bits);
@@ -120,10 +124,11 @@ static void on_record(void *context, const struct dns_answer *answer)
 		key = xmalloc(sizeof *key);
 		result = dkim_key_parse(slice_make(answer->records[0].text, answer->records[0].text_length), key);
 		if (result != DKIM_KEY_OK)
-			findings_add(findings, SECTION, subject, FINDING_FAIL, "publish the record again, e.g. from tern dkim keygen",
+			findings_add(findings, SECTION, subject, FINDING_FAIL,
+			             "publish the record again, e.g. from tern dkim keygen",
 			             "key record at %s: %s%s%.*s%s", key_check->name, dkim_key_result_text(result),
-			             key->error_tag.length ? " (at \"" : "", (int)key->error_tag.length, key->error_tag.data,
-			             key->error_tag.length ? "\")" : "");
+			             key->error_tag.length ? " (at \"" : "", (int)key->error_tag.length,
+			             key->error_tag.data, key->error_tag.length ? "\")" : "");
 		else
 			judge(key_check, key);
 		free(key);

@@ -12,9 +12,9 @@
 #include "check/check_state.h"
 #include "mailauth/dkim_key.h"
 
-#define CHECK_DKIM_RSA_BITS_MIN  1024 /* RFC 8301 §3.2: verifiers refuse smaller keys */
-#define CHECK_DKIM_RSA_BITS_GOOD 2048 /* RFC 8301 §3.2: signers SHOULD use at least this */
-#define CHECK_DKIM_ED25519_OCTETS 32  /* RFC 8463 §4.2: the raw public key */
+#define CHECK_DKIM_RSA_BITS_MIN   1024 /* RFC 8301 §3.2: verifiers refuse smaller keys */
+#define CHECK_DKIM_RSA_BITS_GOOD  2048 /* RFC 8301 §3.2: signers SHOULD use at least this */
+#define CHECK_DKIM_ED25519_OCTETS 32   /* RFC 8463 §4.2: the raw public key */
 
 /* Starts the key record checks of domain for each of selectors (NULL-terminated, may be NULL). */
 void check_dkim_start(struct check_state *check, const char *domain, const char **selectors);

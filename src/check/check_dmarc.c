@@ -55,7 +55,8 @@ static void judge(struct dmarc_check *dmarc, const char *subject, const struct d
 		             dmarc_record_policy_name(record->subdomain_policy), owner);
 	if (record->percent < DMARC_RECORD_PERCENT_MAX)
 		findings_add(findings, SECTION, subject, FINDING_WARN, "raise pct= to 100 (or remove it)",
-		             "pct=%u: the policy applies to only %u%% of failing mail", record->percent, record->percent);
+		             "pct=%u: the policy applies to only %u%% of failing mail", record->percent,
+		             record->percent);
 	if (record->aggregate_uri_count == 0)
 		findings_add(findings, SECTION, subject, FINDING_WARN, "add rua=mailto:dmarc-reports@DOMAIN",
 		             "no rua=: you get no aggregate reports, so you cannot see who sends as you");
@@ -99,7 +100,8 @@ static void report_failure(struct dmarc_check *dmarc, const char *name, enum sel
 		             "_dmarc.%s lookup failed: %s", name, why);
 	else
 		findings_add(&dmarc->check->findings, SECTION, "", FINDING_FAIL, "keep exactly one v=DMARC1 record",
-		             "%zu DMARC records at _dmarc.%s: receivers ignore them all (RFC 7489 §6.6.3)", count, name);
+		             "%zu DMARC records at _dmarc.%s: receivers ignore them all (RFC 7489 §6.6.3)", count,
+		             name);
 }
 
 static void on_org_record(void *context, const struct dns_answer *answer)
@@ -119,13 +121,13 @@ static void on_org_record(void *context, const struct dns_answer *answer)
 		report_failure(dmarc, dmarc->org, selection, count, answer->why);
 	else if (parse(dmarc, dmarc->org, text, &record)) {
 		enum dmarc_policy policy = record.has_subdomain_policy ? record.subdomain_policy : record.policy;
-		findings_add(&dmarc->check->findings, SECTION, "",
-		             policy == DMARC_POLICY_NONE ? FINDING_WARN : FINDING_OK,
-		             policy == DMARC_POLICY_NONE ? "publish a record of its own at _dmarc.DOMAIN, or raise sp=" : NULL,
-		             "no record at _dmarc.%s: covered by the organizational domain's record at _dmarc.%s, "
-		             "whose %s gives p=%s",
-		             dmarc->domain, dmarc->org, record.has_subdomain_policy ? "sp=" : "p= (no sp=)",
-		             dmarc_record_policy_name(policy));
+		findings_add(
+		    &dmarc->check->findings, SECTION, "", policy == DMARC_POLICY_NONE ? FINDING_WARN : FINDING_OK,
+		    policy == DMARC_POLICY_NONE ? "publish a record of its own at _dmarc.DOMAIN, or raise sp=" : NULL,
+		    "no record at _dmarc.%s: covered by the organizational domain's record at _dmarc.%s, "
+		    "whose %s gives p=%s",
+		    dmarc->domain, dmarc->org, record.has_subdomain_policy ? "sp=" : "p= (no sp=)",
+		    dmarc_record_policy_name(policy));
 		judge(dmarc, dmarc->org, &record);
 	}
 	finish(dmarc);

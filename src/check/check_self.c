@@ -21,7 +21,7 @@
 
 struct self_query {
 	struct check_self *self;
-	size_t index;               /* the outbound address */
+	size_t index;                  /* the outbound address */
 	char domain[DNS_NAME_MAX + 1]; /* SPF: the local domain */
 };
 
@@ -111,9 +111,10 @@ static void on_ptr(void *context, const struct dns_answer *answer)
 		findings_add(findings, SECTION_PTR, address->text, FINDING_OK, NULL,
 		             "PTR %s, which resolves back to %s (forward-confirmed)", self->hostname, address->text);
 	else if (named)
-		findings_add(findings, SECTION_PTR, address->text, FINDING_FAIL, "add the address to the hostname's A/AAAA records",
-		             "PTR %s, but %s does not resolve to %s: not forward-confirmed", self->hostname, self->hostname,
-		             address->text);
+		findings_add(findings, SECTION_PTR, address->text, FINDING_FAIL,
+		             "add the address to the hostname's A/AAAA records",
+		             "PTR %s, but %s does not resolve to %s: not forward-confirmed", self->hostname,
+		             self->hostname, address->text);
 	else if (other != NULL)
 		findings_add(findings, SECTION_PTR, address->text, FINDING_FAIL, fix,
 		             "PTR %s, not the hostname %s: receivers see a mismatch with the HELO name", other,
@@ -132,8 +133,8 @@ static void on_spf(void *context, const struct spf_outcome *outcome)
 	const struct self_address *address = &self->outbound[query->index];
 
 	if (outcome->result == SPF_PASS)
-		findings_add(&self->check->findings, SECTION_SPF, query->domain, FINDING_OK, NULL,
-		             "pass for %s (%s)", address->text, outcome->reason);
+		findings_add(&self->check->findings, SECTION_SPF, query->domain, FINDING_OK, NULL, "pass for %s (%s)",
+		             address->text, outcome->reason);
 	else
 		findings_add(&self->check->findings, SECTION_SPF, query->domain, FINDING_FAIL,
 		             "add ip4:/ip6: with this address (or a:HOSTNAME) to the domain's SPF record",
@@ -160,7 +161,8 @@ static void start_spf(struct check_self *self, size_t index, const char *domain)
 	char sender[DNS_NAME_MAX + 16];
 
 	snprintf(sender, sizeof sender, "postmaster@%s", domain);
-	if (spf_check(self->check->resolver, self->outbound[index].text, self->hostname, sender, on_spf, query) == NULL) {
+	if (spf_check(self->check->resolver, self->outbound[index].text, self->hostname, sender, on_spf, query) ==
+	    NULL) {
 		free(query);
 		check_self_release(self);
 	}
@@ -198,7 +200,8 @@ static void host_known(struct check_self *self)
 		findings_add(findings, SECTION_HOST, self->hostname, FINDING_OK, NULL, "resolves to %s", list);
 	outbound_addresses(self);
 	if (self->outbound_count == 0)
-		findings_add(findings, SECTION_PTR, "", FINDING_FAIL, "set source-address, or publish the hostname's A/AAAA",
+		findings_add(findings, SECTION_PTR, "", FINDING_FAIL,
+		             "set source-address, or publish the hostname's A/AAAA",
 		             "no outbound address known: neither source-address nor the hostname's addresses");
 	for (size_t i = 0; i < self->outbound_count; i++) {
 		reverse_name(&self->outbound[i], reverse);

@@ -27,7 +27,8 @@ static void compare(struct self_key *key, const struct dkim_key *published)
 		findings_add(findings, SECTION, key->name, FINDING_FAIL, fix,
 		             "the published key is revoked (empty p=): every signature ternd makes with it fails");
 	else if (public == NULL)
-		findings_add(findings, SECTION, key->name, FINDING_FAIL, fix, "the published p= is not a usable public key");
+		findings_add(findings, SECTION, key->name, FINDING_FAIL, fix,
+		             "the published p= is not a usable public key");
 	else if (EVP_PKEY_eq(key->configured->key, public) == 1)
 		findings_add(findings, SECTION, key->name, FINDING_OK, NULL,
 		             "the published key matches the configured %s key", EVP_PKEY_get0_type_name(public));
@@ -45,8 +46,8 @@ static void on_record(void *context, const struct dns_answer *answer)
 	enum dkim_key_result result;
 
 	if (answer->status == DNS_TEMPFAIL || answer->status == DNS_BOGUS) {
-		findings_add(findings, SECTION, key->name, FINDING_WARN, "fix the domain's DNS servers", "lookup failed: %s",
-		             answer->why);
+		findings_add(findings, SECTION, key->name, FINDING_WARN, "fix the domain's DNS servers",
+		             "lookup failed: %s", answer->why);
 	} else if (answer->status != DNS_OK || answer->count != 1) {
 		findings_add(findings, SECTION, key->name, FINDING_FAIL,
 		             "publish exactly one TXT record there: the one tern dkim keygen printed for the key",

@@ -35,16 +35,19 @@ static void finish(struct self_mx *mx)
 	for (size_t i = 0; i < mx->count; i++) {
 		if (mx->ours[i]) {
 			ours++;
-			findings_add(findings, SECTION, mx->domain, FINDING_OK, NULL, "MX %s points at this host", mx->names[i]);
+			findings_add(findings, SECTION, mx->domain, FINDING_OK, NULL, "MX %s points at this host",
+			             mx->names[i]);
 			check_self_tls_cover(self, mx->names[i]);
 		} else {
 			findings_add(findings, SECTION, mx->domain, FINDING_INFO, NULL,
-			             "MX %s is another host (not %s nor one of its addresses)", mx->names[i], self->hostname);
+			             "MX %s is another host (not %s nor one of its addresses)", mx->names[i],
+			             self->hostname);
 		}
 	}
 	if (mx->count > 0 && ours == 0)
 		findings_add(findings, SECTION, mx->domain, FINDING_FAIL, "publish \"MX 10 HOSTNAME\" for the domain",
-		             "no MX of %s points at this host (%s): its mail goes elsewhere", mx->domain, self->hostname);
+		             "no MX of %s points at this host (%s): its mail goes elsewhere", mx->domain,
+		             self->hostname);
 	free(mx);
 	check_self_release(self);
 }
@@ -86,7 +89,8 @@ static void on_mx(void *context, const struct dns_answer *answer)
 			if (record->name[0] == '\0') {
 				findings_add(findings, SECTION, mx->domain, FINDING_FAIL,
 				             "remove the null MX (\".\") if ternd is to receive for the domain",
-				             "null MX (RFC 7505): %s says it receives no mail, yet ternd serves it", mx->domain);
+				             "null MX (RFC 7505): %s says it receives no mail, yet ternd serves it",
+				             mx->domain);
 				continue;
 			}
 			snprintf(mx->names[mx->count], sizeof mx->names[0], "%s", record->name);
@@ -100,7 +104,8 @@ static void on_mx(void *context, const struct dns_answer *answer)
 				query->mx = mx;
 				query->index = i;
 				mx->waiting++;
-				resolver_query(self->check->resolver, mx->names[i], family ? DNS_AAAA : DNS_A, on_address, query);
+				resolver_query(self->check->resolver, mx->names[i], family ? DNS_AAAA : DNS_A,
+				               on_address, query);
 			}
 		}
 		if (--mx->waiting == 0)

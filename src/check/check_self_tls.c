@@ -41,7 +41,8 @@ void check_self_tls_load(struct check_self *self)
 		const char *path = config->certificates[i].certificate;
 		X509 *certificate = self->certificates[i] = load(path);
 		if (certificate == NULL) {
-			findings_add(findings, SECTION, path, FINDING_FAIL, "point \"tls cert\" at a PEM certificate chain",
+			findings_add(findings, SECTION, path, FINDING_FAIL,
+			             "point \"tls cert\" at a PEM certificate chain",
 			             "cannot read a PEM certificate from %s", path);
 			continue;
 		}
@@ -54,7 +55,8 @@ void check_self_tls_load(struct check_self *self)
 			findings_add(findings, SECTION, path, FINDING_WARN, "renew the certificate now",
 			             "certificate expires in %d day%s", days, days == 1 ? "" : "s");
 		else
-			findings_add(findings, SECTION, path, FINDING_OK, NULL, "certificate valid for %d more days", days);
+			findings_add(findings, SECTION, path, FINDING_OK, NULL, "certificate valid for %d more days",
+			             days);
 	}
 }
 

@@ -17,13 +17,13 @@
 struct spf_walk {
 	struct check_state *check;
 	char domain[DNS_NAME_MAX + 1];
-	unsigned pending;  /* lookups in flight */
-	unsigned lookups;  /* §4.6.4 DNS-querying terms, over the whole tree */
-	unsigned voids;    /* lookups that found nothing */
-	unsigned records;  /* TXT lookups started */
-	bool truncated;    /* a depth or record cap stopped the walk */
-	bool dynamic;      /* a macro domain-spec: the totals are a lower bound */
-	bool parsed;       /* the domain's own record parsed: the totals mean something */
+	unsigned pending; /* lookups in flight */
+	unsigned lookups; /* §4.6.4 DNS-querying terms, over the whole tree */
+	unsigned voids;   /* lookups that found nothing */
+	unsigned records; /* TXT lookups started */
+	bool truncated;   /* a depth or record cap stopped the walk */
+	bool dynamic;     /* a macro domain-spec: the totals are a lower bound */
+	bool parsed;      /* the domain's own record parsed: the totals mean something */
 };
 
 enum node_kind { NODE_RECORD, NODE_A, NODE_MX };
@@ -60,8 +60,8 @@ static void walk_done(struct spf_walk *walk)
 		             "%s%u DNS-querying terms: close to RFC 7208 §4.6.4's limit of %d", bound, walk->lookups,
 		             SPF_LOOKUPS_MAX);
 	else
-		findings_add(findings, SECTION, "", FINDING_OK, NULL, "%s%u DNS-querying terms of the %d allowed", bound,
-		             walk->lookups, SPF_LOOKUPS_MAX);
+		findings_add(findings, SECTION, "", FINDING_OK, NULL, "%s%u DNS-querying terms of the %d allowed",
+		             bound, walk->lookups, SPF_LOOKUPS_MAX);
 	if (walk->voids > SPF_VOID_LOOKUPS_MAX)
 		findings_add(findings, SECTION, "", FINDING_FAIL, "remove the terms that name domains without records",
 		             "%u void lookups (names without records): over RFC 7208 §4.6.4's %d, receivers may "
@@ -118,13 +118,13 @@ static void start_node(struct spf_walk *walk, enum node_kind kind, struct slice 
 	walk->pending++;
 	walk->records += kind == NODE_RECORD;
 	resolver_query(walk->check->resolver, node->domain,
-	               kind == NODE_RECORD ? DNS_TXT : kind == NODE_MX ? DNS_MX : DNS_A, on_answer, node);
+	               kind == NODE_RECORD ? DNS_TXT
+	               : kind == NODE_MX   ? DNS_MX
+	                                   : DNS_A,
+	               on_answer, node);
 }
 
-static const char *subject_of(const struct spf_node *node)
-{
-	return node->depth == 0 ? "" : node->domain;
-}
+static const char *subject_of(const struct spf_node *node) { return node->depth == 0 ? "" : node->domain; }
 
 static void judge_all(struct spf_node *node, const struct spf_mechanism *all)
 {
@@ -178,19 +178,21 @@ static void walk_record(struct spf_node *node, struct slice text)
 	char via[DNS_NAME_MAX + 32];
 
 	if (result != SPF_RECORD_OK) {
-		findings_add(findings, SECTION, subject, FINDING_FAIL, "fix the record: receivers return permerror for it",
-		             "syntax error: \"%.*s\" %s", (int)record->error_term.length, record->error_term.data,
-		             parse_error(result));
+		findings_add(findings, SECTION, subject, FINDING_FAIL,
+		             "fix the record: receivers return permerror for it", "syntax error: \"%.*s\" %s",
+		             (int)record->error_term.length, record->error_term.data, parse_error(result));
 		free(record);
 		return;
 	}
 	if (node->depth == 0) {
 		walk->parsed = true;
-		findings_add(findings, SECTION, "", FINDING_OK, NULL, "one SPF record: %.*s", (int)text.length, text.data);
+		findings_add(findings, SECTION, "", FINDING_OK, NULL, "one SPF record: %.*s", (int)text.length,
+		             text.data);
 	}
 	for (size_t i = 0; i < record->mechanism_count; i++) {
 		const struct spf_mechanism *mechanism = &record->mechanisms[i];
-		snprintf(via, sizeof via, "%.*s in %s", (int)mechanism->term.length, mechanism->term.data, node->domain);
+		snprintf(via, sizeof via, "%.*s in %s", (int)mechanism->term.length, mechanism->term.data,
+		         node->domain);
 		switch (mechanism->kind) {
 		case SPF_MECHANISM_ALL:
 			if (all == NULL)
@@ -198,7 +200,8 @@ static void walk_record(struct spf_node *node, struct slice text)
 			break;
 		case SPF_MECHANISM_INCLUDE:
 			walk->lookups++;
-			start_node(walk, NODE_RECORD, mechanism->domain_spec, node->domain, node->depth + 1, false, via);
+			start_node(walk, NODE_RECORD, mechanism->domain_spec, node->domain, node->depth + 1, false,
+			           via);
 			break;
 		case SPF_MECHANISM_A:
 		case SPF_MECHANISM_MX:
@@ -208,9 +211,10 @@ static void walk_record(struct spf_node *node, struct slice text)
 			break;
 		case SPF_MECHANISM_PTR:
 			walk->lookups++;
-			findings_add(findings, SECTION, subject, FINDING_WARN, "list the servers with ip4:/ip6: or a: instead",
-			             "%.*s: RFC 7208 §5.5 says do not use ptr (slow, unreliable; some receivers skip it)",
-			             (int)mechanism->term.length, mechanism->term.data);
+			findings_add(
+			    findings, SECTION, subject, FINDING_WARN, "list the servers with ip4:/ip6: or a: instead",
+			    "%.*s: RFC 7208 §5.5 says do not use ptr (slow, unreliable; some receivers skip it)",
+			    (int)mechanism->term.length, mechanism->term.data);
 			break;
 		case SPF_MECHANISM_EXISTS:
 			walk->lookups++;
@@ -253,9 +257,10 @@ static void on_record(struct spf_node *node, const struct dns_answer *answer)
 		if (node->depth > 0 && (answer->status != DNS_OK || answer->count == 0))
 			node->walk->voids++; /* §4.6.4; the domain's own lookup is not a term */
 		if (node->depth == 0)
-			findings_add(findings, SECTION, "", FINDING_WARN,
-			             "publish one TXT record like \"v=spf1 mx -all\" listing the servers that send for you",
-			             "no SPF record at %s: receivers cannot tell forged mail from yours", node->domain);
+			findings_add(
+			    findings, SECTION, "", FINDING_WARN,
+			    "publish one TXT record like \"v=spf1 mx -all\" listing the servers that send for you",
+			    "no SPF record at %s: receivers cannot tell forged mail from yours", node->domain);
 		else
 			findings_add(findings, SECTION, node->domain, FINDING_FAIL, "remove the term or fix its target",
 			             "%s: %s has no SPF record: receivers return permerror (RFC 7208 §5.2, §6.1)",
