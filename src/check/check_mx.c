@@ -260,7 +260,8 @@ static void on_mx(void *context, const struct dns_answer *answer)
 			findings_add(findings, SECTION, "", FINDING_OK, NULL, "%zu MX host%s", count,
 			             count == 1 ? "" : "s");
 			for (size_t i = 0; i < count; i++) {
-				snprintf(hosts->names[hosts->count++], sizeof hosts->names[0], "%s", exchanges[i].name);
+				snprintf(hosts->names[hosts->count++], sizeof hosts->names[0], "%.*s", DNS_NAME_MAX,
+				         exchanges[i].name);
 				look_up_host(lookup->check, exchanges[i].name, false);
 			}
 			break;
