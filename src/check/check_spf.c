@@ -284,6 +284,11 @@ static void on_answer(void *context, const struct dns_answer *answer)
 		findings_add(&node->walk->check->findings, SECTION, node->domain, FINDING_WARN,
 		             "remove the term or publish the name", "%s: %s has no %s records", node->via, node->domain,
 		             node->kind == NODE_MX ? "MX" : "address");
+	} else if (node->kind == NODE_MX && answer->status == DNS_OK && answer->count > SPF_NAMES_MAX) {
+		findings_add(&node->walk->check->findings, SECTION, node->domain, FINDING_FAIL,
+		             "list those servers with ip4:/ip6: instead",
+		             "%s: %s has %zu MX names, over RFC 7208 §4.6.4's %d: receivers return permerror",
+		             node->via, node->domain, answer->count, SPF_NAMES_MAX);
 	}
 	node_done(node);
 }

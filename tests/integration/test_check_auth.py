@@ -134,6 +134,14 @@ def test_spf_void_lookups_and_missing_include(dns):
         "include:norecord.void.test in void.test: norecord.void.test has no SPF record: receivers return permerror")
 
 
+def test_spf_mx_with_too_many_names(dns):
+    dns.add("many.test", "TXT", '"v=spf1 mx:mx.many.test -all"')
+    dns.add("mx.many.test", "MX", *(f"{n} h{n}.many.test" for n in range(11)))
+    status, report, _ = check(dns, "many.test")
+    assert status == 2
+    one(report, "SPF", "mx.many.test", "fail", "mx.many.test has 11 MX names, over RFC 7208 §4.6.4's 10")
+
+
 def test_spf_include_loop_is_cut(dns):
     dns.add("loop.test", "TXT", '"v=spf1 include:loop.test -all"')
     status, report, _ = check(dns, "loop.test")
