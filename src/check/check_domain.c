@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/check_dkim.h"
+#include "check/check_dmarc.h"
 #include "check/check_mta_sts.h"
 #include "check/check_mx.h"
+#include "check/check_spf.h"
 #include "util/xalloc.h"
 
 struct domain_check {
@@ -76,4 +79,7 @@ void check_domain_start(struct check_state *check, const char *domain_name)
 	check_state_hold(check);
 	check_mx_start(check, domain_name, on_hosts, domain);
 	check_mta_sts_start(check, domain_name, on_policy, domain);
+	check_spf_start(check, domain_name);
+	check_dmarc_start(check, domain_name);
+	check_dkim_start(check, domain_name, check->options->selectors);
 }

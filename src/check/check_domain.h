@@ -1,7 +1,7 @@
 /* check_domain: `tern check DOMAIN`: starts the MX (with SMTP probes and DANE), MTA-STS and
  * TLS-RPT checks at once, and, when both the MX hosts and the MTA-STS policy are known,
- * judges whether the policy's mx patterns cover every MX host (RFC 8461 §4.1). SPF, DMARC
- * and DKIM key checks are started here too, as they are added. */
+ * judges whether the policy's mx patterns cover every MX host (RFC 8461 §4.1); and the SPF,
+ * DMARC and DKIM key record checks (check_spf, check_dmarc, check_dkim). */
 #ifndef TERN_CHECK_DOMAIN_H
 #define TERN_CHECK_DOMAIN_H
 

@@ -1,6 +1,6 @@
 /* check_state: what every part of `tern check` shares: one libevent loop, one resolver, one list of
  * findings, the options, and a count of work in flight. Each part (MX, SMTP probes, MTA-STS,
- * the sending IP, and later SPF, DMARC, DKIM keys) starts its lookups and probes on the loop,
+ * the sending IP, SPF, DMARC, DKIM keys, --self) starts its lookups and probes on the loop,
  * holds the check while they run, adds findings as answers come, and releases it; the loop
  * ends when nothing is held. All of it runs concurrently, each wait with its own timeout. */
 #ifndef TERN_CHECK_STATE_H
@@ -27,6 +27,7 @@ struct check_options {
 	bool no_probe;            /* DNS only: no SMTP connections */
 	bool explain;             /* --ip: say why inbound SMTP is not required of a sending IP */
 	const char **dnsbl_zones; /* NULL-terminated */
+	const char **selectors;   /* DKIM selectors to check (--selector), NULL-terminated, or NULL */
 };
 
 struct check_state {

@@ -1,5 +1,5 @@
 """`tern check DOMAIN` and `tern check --ip ADDR` (issue 6) against test zones served by a DNS
-server on 127.0.0.1 (dns_server.py) and SMTP/HTTPS hosts on port 25/443 of 127.26.*.*: ternd
+server on 127.0.0.1 (dns_server.py) and SMTP/HTTPS hosts on port 25/443 of 127.28.*.*: ternd
 itself with TLS, a host with nothing listening, aiosmtpd without STARTTLS that accepts any
 recipient (an open relay), aiosmtpd with an expired and with a nearly expired certificate, an
 MTA-STS policy server (http.server + ssl), DNSBL zones of our own. Never the real internet:
@@ -175,22 +175,29 @@ def one(report, section, subject, status, why):
 POLICY = b"version: STSv1\r\nmode: enforce\r\nmx: mx.example.test\r\nmax_age: 604800\r\n"
 
 
+def good_auth(dns, domain, spf="v=spf1 mx -all"):
+    """SPF and DMARC records that `tern check` finds no fault with (its SPF and DMARC sections)."""
+    dns.add(domain, "TXT", f'"{spf}"')
+    dns.add(f"_dmarc.{domain}", "TXT", f'"v=DMARC1; p=reject; rua=mailto:dmarc@{domain}"')
+
+
 def test_good_domain_all_ok(dns, make_ternd, policy_server, tmp_path):
-    ternd = make_ternd(tls=True, host="127.26.1.1", port=25).start()
-    policy_server("127.26.1.2", "mta-sts.example.test", {"/.well-known/mta-sts.txt": (200, "text/plain", POLICY)})
+    ternd = make_ternd(tls=True, host="127.28.1.1", port=25).start()
+    policy_server("127.28.1.2", "mta-sts.example.test", {"/.well-known/mta-sts.txt": (200, "text/plain", POLICY)})
     bundle = ca_bundle(tmp_path, "mta-sts.example.test")
     bundle.write_text(bundle.read_text() + (ternd.dir / "mx.example.test.crt").read_text())
     dns.add("example.test", "MX", "10 mx.example.test")
-    dns.add("mx.example.test", "A", "127.26.1.1")
+    dns.add("mx.example.test", "A", "127.28.1.1")
     dns.add("_mta-sts.example.test", "TXT", '"v=STSv1; id=20261128T0600;"')
-    dns.add("mta-sts.example.test", "A", "127.26.1.2")
+    dns.add("mta-sts.example.test", "A", "127.28.1.2")
     dns.add("_smtp._tls.example.test", "TXT", '"v=TLSRPTv1; rua=mailto:tls-reports@example.test"')
+    good_auth(dns, "example.test")
     status, report, elapsed = tern_check(dns, "example.test", "--ca", str(bundle))
     assert status == 0, json.dumps(report, indent=1)
     assert report["status"] == "ok" and report["target"] == "example.test"
-    host = "mx.example.test [127.26.1.1]"
+    host = "mx.example.test [127.28.1.1]"
     one(report, "MX", "", "ok", "1 MX host")
-    one(report, "MX", "mx.example.test", "ok", "resolves to 127.26.1.1")
+    one(report, "MX", "mx.example.test", "ok", "resolves to 127.28.1.1")
     one(report, "SMTP", host, "ok", "accepts TCP on port 25")
     one(report, "SMTP", host, "ok", "greets with 220")
     one(report, "SMTP", host, "ok", "answers EHLO")
@@ -210,19 +217,20 @@ def test_good_domain_all_ok(dns, make_ternd, policy_server, tmp_path):
 
 
 def test_human_output_is_grouped_and_plain_when_piped(dns, make_ternd, tmp_path):
-    ternd = make_ternd(tls=True, host="127.26.1.3", port=25).start()
+    ternd = make_ternd(tls=True, host="127.28.1.3", port=25).start()
     bundle = ternd.dir / "mx.example.test.crt"
     dns.add("example.test", "MX", "10 mx.example.test")
-    dns.add("mx.example.test", "A", "127.26.1.3")
+    dns.add("mx.example.test", "A", "127.28.1.3")
+    good_auth(dns, "example.test")
     status, text, _ = tern_check(dns, "example.test", "--ca", str(bundle), json_output=False)
     assert status == 0, text
     assert "\033[" not in text  # no colour into a pipe
     lines = text.splitlines()
     assert lines[0] == "tern check example.test"
-    for heading in ("MX", "SMTP", "TLS", "Open relay", "DANE", "MTA-STS", "TLS-RPT"):
+    for heading in ("MX", "SMTP", "TLS", "Open relay", "DANE", "MTA-STS", "TLS-RPT", "SPF", "DMARC", "DKIM"):
         assert heading in lines, text
     assert lines.index("MX") < lines.index("SMTP") < lines.index("TLS") < lines.index("MTA-STS")
-    assert "  ok   mx.example.test [127.26.1.3]: greets with 220" in lines
+    assert "  ok   mx.example.test [127.28.1.3]: greets with 220" in lines
     assert "  info mx.example.test: no TLSA records at _25._tcp.mx.example.test: DANE is not used" in lines
     assert any(line.startswith("       fix: optional: publish an MTA-STS policy") for line in lines), text
     assert lines[-1].startswith("ok: ") and "0 warnings, 0 failures" in lines[-1]
@@ -235,16 +243,16 @@ def test_bad_hosts_each_finding_and_all_probes_concurrent(dns, smtp_peers, tmp_p
     certificate(tmp_path, "expired.bad.test", now - datetime.timedelta(days=60), now - datetime.timedelta(days=1))
     certificate(tmp_path, "soon.bad.test", now - datetime.timedelta(days=60), now + datetime.timedelta(days=5))
     relay = OpenRelay()
-    smtp_peers("127.26.2.2", relay)                            # no STARTTLS, open relay
-    smtp_peers("127.26.2.3", cert_name="expired.bad.test")     # expired certificate
-    smtp_peers("127.26.2.4", cert_name="soon.bad.test")        # expires in 5 days
+    smtp_peers("127.28.2.2", relay)                            # no STARTTLS, open relay
+    smtp_peers("127.28.2.3", cert_name="expired.bad.test")     # expired certificate
+    smtp_peers("127.28.2.4", cert_name="soon.bad.test")        # expires in 5 days
     bundle = ca_bundle(tmp_path, "expired.bad.test", "soon.bad.test")
     dns.add("bad.test", "MX", "10 down.bad.test", "20 plain.bad.test", "30 expired.bad.test", "40 soon.bad.test",
             "50 alias.bad.test", "60 noaddress.bad.test", "70 192.0.2.1")
-    dns.add("down.bad.test", "A", "127.26.2.1")  # nothing listens there
-    dns.add("plain.bad.test", "A", "127.26.2.2")
-    dns.add("expired.bad.test", "A", "127.26.2.3")
-    dns.add("soon.bad.test", "A", "127.26.2.4")
+    dns.add("down.bad.test", "A", "127.28.2.1")  # nothing listens there
+    dns.add("plain.bad.test", "A", "127.28.2.2")
+    dns.add("expired.bad.test", "A", "127.28.2.3")
+    dns.add("soon.bad.test", "A", "127.28.2.4")
     dns.add("alias.bad.test", "CNAME", "soon.bad.test")
     dns.add("noaddress.bad.test", "TXT", '"nothing"')
     status, report, elapsed = tern_check(dns, "bad.test", "--ca", str(bundle))
@@ -252,23 +260,23 @@ def test_bad_hosts_each_finding_and_all_probes_concurrent(dns, smtp_peers, tmp_p
     one(report, "MX", "192.0.2.1", "fail", "MX record names an IP address")
     one(report, "MX", "alias.bad.test", "fail", "is an alias (CNAME) of soon.bad.test")
     one(report, "MX", "noaddress.bad.test", "fail", "has no address: no A or AAAA records")
-    one(report, "SMTP", "down.bad.test [127.26.2.1]", "fail", "does not accept TCP on port 25")
-    assert not find(report, "SMTP", "down.bad.test [127.26.2.1]", "ok")
-    plain = "plain.bad.test [127.26.2.2]"
+    one(report, "SMTP", "down.bad.test [127.28.2.1]", "fail", "does not accept TCP on port 25")
+    assert not find(report, "SMTP", "down.bad.test [127.28.2.1]", "ok")
+    plain = "plain.bad.test [127.28.2.2]"
     one(report, "SMTP", plain, "ok", "greets with 220")
     one(report, "TLS", plain, "warn", "STARTTLS not offered")
     one(report, "Open relay", plain, "fail", "OPEN RELAY: RCPT TO:<tern-relay-test@relay-test.invalid> was accepted")
     assert relay.rcpts == ["tern-relay-test@relay-test.invalid"] and relay.data == 0  # never DATA
-    expired = "expired.bad.test [127.26.2.3]"
+    expired = "expired.bad.test [127.28.2.3]"
     one(report, "TLS", expired, "ok", "STARTTLS: TLS")
     one(report, "TLS", expired, "fail", "certificate does not verify for expired.bad.test: certificate has expired")
     one(report, "TLS", expired, "fail", "certificate expired")
-    soon = "soon.bad.test [127.26.2.4]"
+    soon = "soon.bad.test [127.28.2.4]"
     one(report, "TLS", soon, "ok", "certificate verifies for soon.bad.test")
     assert one(report, "TLS", soon, "warn", "certificate expires in ")["why"].split()[3] in ("4", "5")
     one(report, "Open relay", soon, "fail", "OPEN RELAY")
     # The alias is still probed (senders follow it), under its own name: the certificate is not for it.
-    one(report, "TLS", "alias.bad.test [127.26.2.4]", "fail", "certificate does not verify for alias.bad.test")
+    one(report, "TLS", "alias.bad.test [127.28.2.4]", "fail", "certificate does not verify for alias.bad.test")
     print(f"tern check of 7 MX records, 5 probed hosts: {elapsed:.2f} s")
     assert elapsed < 10, elapsed  # six hosts, one probe each, all at once
 
@@ -305,26 +313,26 @@ class SilentHost:
 
 def test_four_mx_two_silent_take_one_timeout_not_two(dns, make_ternd):
     """Probes run at once: two hung hosts cost one command timeout (15 s), not two."""
-    ternd = make_ternd(tls=True, host="127.26.6.3", port=25).start()
-    silent = [SilentHost("127.26.6.1"), SilentHost("127.26.6.2")]
+    ternd = make_ternd(tls=True, host="127.28.6.3", port=25).start()
+    silent = [SilentHost("127.28.6.1"), SilentHost("127.28.6.2")]
     try:
         dns.add("slow.test", "MX", "10 hung1.slow.test", "20 hung2.slow.test", "30 mx.slow.test", "40 down.slow.test")
-        dns.add("hung1.slow.test", "A", "127.26.6.1")
-        dns.add("hung2.slow.test", "A", "127.26.6.2")
-        dns.add("mx.slow.test", "A", "127.26.6.3")
-        dns.add("down.slow.test", "A", "127.26.6.4")
+        dns.add("hung1.slow.test", "A", "127.28.6.1")
+        dns.add("hung2.slow.test", "A", "127.28.6.2")
+        dns.add("mx.slow.test", "A", "127.28.6.3")
+        dns.add("down.slow.test", "A", "127.28.6.4")
         status, report, elapsed = tern_check(dns, "slow.test", "--ca", str(ternd.dir / "mx.example.test.crt"))
     finally:
         for host in silent:
             host.stop()
     print(f"tern check of 4 MX hosts, two of them hung: {elapsed:.2f} s")
     assert status == 2
-    for host in ("hung1.slow.test [127.26.6.1]", "hung2.slow.test [127.26.6.2]"):
+    for host in ("hung1.slow.test [127.28.6.1]", "hung2.slow.test [127.28.6.2]"):
         one(report, "SMTP", host, "ok", "accepts TCP on port 25")
         one(report, "SMTP", host, "fail", "greeting was not 220: timed out waiting for the greeting")
-    one(report, "SMTP", "mx.slow.test [127.26.6.3]", "ok", "answers EHLO")
-    one(report, "TLS", "mx.slow.test [127.26.6.3]", "fail", "certificate does not verify for mx.slow.test")
-    one(report, "SMTP", "down.slow.test [127.26.6.4]", "fail", "does not accept TCP on port 25")
+    one(report, "SMTP", "mx.slow.test [127.28.6.3]", "ok", "answers EHLO")
+    one(report, "TLS", "mx.slow.test [127.28.6.3]", "fail", "certificate does not verify for mx.slow.test")
+    one(report, "SMTP", "down.slow.test [127.28.6.4]", "fail", "does not accept TCP on port 25")
     assert 14 < elapsed < 20, elapsed
 
 
@@ -334,25 +342,26 @@ class RefusesNullSender(OpenRelay):
 
 
 def test_no_service_greeting_and_refused_null_sender(dns, smtp_peers):
-    host = SilentHost("127.26.8.1", greeting=b"554 5.3.2 no service here\r\n")
+    host = SilentHost("127.28.8.1", greeting=b"554 5.3.2 no service here\r\n")
     refusing = RefusesNullSender()
-    smtp_peers("127.26.8.2", refusing)
+    smtp_peers("127.28.8.2", refusing)
     try:
         dns.add("odd.test", "MX", "10 closed.odd.test", "20 picky.odd.test")
-        dns.add("closed.odd.test", "A", "127.26.8.1")
-        dns.add("picky.odd.test", "A", "127.26.8.2")
+        dns.add("closed.odd.test", "A", "127.28.8.1")
+        dns.add("picky.odd.test", "A", "127.28.8.2")
         status, report, _ = tern_check(dns, "odd.test")
     finally:
         host.stop()
     assert status == 2
-    one(report, "SMTP", "closed.odd.test [127.26.8.1]", "fail", "greeting was not 220: 554 5.3.2 no service here")
-    assert not find(report, "SMTP", "closed.odd.test [127.26.8.1]", "ok", "EHLO")
-    one(report, "Open relay", "picky.odd.test [127.26.8.2]", "warn", "not tested: MAIL FROM:<> was refused")
+    one(report, "SMTP", "closed.odd.test [127.28.8.1]", "fail", "greeting was not 220: 554 5.3.2 no service here")
+    assert not find(report, "SMTP", "closed.odd.test [127.28.8.1]", "ok", "EHLO")
+    one(report, "Open relay", "picky.odd.test [127.28.8.2]", "warn", "not tested: MAIL FROM:<> was refused")
     assert refusing.rcpts == [] and refusing.data == 0
 
 
 def test_null_mx_receives_no_mail(dns):
     dns.add("nomail.test", "MX", "0 .")
+    good_auth(dns, "nomail.test", spf="v=spf1 -all")
     status, report, _ = tern_check(dns, "nomail.test")
     assert status == 0, report
     one(report, "MX", "", "ok", "null MX (RFC 7505): this domain receives no mail")
@@ -361,18 +370,18 @@ def test_null_mx_receives_no_mail(dns):
 
 def test_null_mx_among_others_fails(dns):
     dns.add("mixed.test", "MX", "0 .", "10 mx.mixed.test")
-    dns.add("mx.mixed.test", "A", "127.26.9.9")
+    dns.add("mx.mixed.test", "A", "127.28.9.9")
     status, report, _ = tern_check(dns, "mixed.test", "--no-probe")
     assert status == 2
     one(report, "MX", "", "fail", "a null MX (\".\") among other MX records")
 
 
 def test_no_mx_is_implicit_mx_warning(dns):
-    dns.add("implicit.test", "A", "127.26.9.9")
+    dns.add("implicit.test", "A", "127.28.9.9")
     status, report, _ = tern_check(dns, "implicit.test", "--no-probe")
     assert status == 1, report
     one(report, "MX", "", "warn", "no MX records: senders use the domain's own address as an implicit MX")
-    one(report, "MX", "implicit.test", "ok", "resolves to 127.26.9.9")
+    one(report, "MX", "implicit.test", "ok", "resolves to 127.28.9.9")
 
 
 def test_nonexistent_domain_fails(dns):
@@ -385,16 +394,16 @@ def test_nonexistent_domain_fails(dns):
 
 def sts_domain(dns, domain, policy_host_address, *records):
     dns.add(domain, "MX", f"10 mx1.{domain}", f"20 mx2.{domain}")
-    dns.add(f"mx1.{domain}", "A", "127.26.9.9")
-    dns.add(f"mx2.{domain}", "A", "127.26.9.9")
+    dns.add(f"mx1.{domain}", "A", "127.28.9.9")
+    dns.add(f"mx2.{domain}", "A", "127.28.9.9")
     dns.add(f"_mta-sts.{domain}", "TXT", *(records or ('"v=STSv1; id=1"',)))
     dns.add(f"mta-sts.{domain}", "A", policy_host_address)
 
 
 def test_mta_sts_testing_mode_and_uncovered_mx(dns, policy_server, tmp_path):
     policy = b"version: STSv1\nmode: testing\nmx: mx1.sts.test\nmax_age: 3600\n"
-    policy_server("127.26.4.1", "mta-sts.sts.test", {"/.well-known/mta-sts.txt": (200, "text/plain", policy)})
-    sts_domain(dns, "sts.test", "127.26.4.1")
+    policy_server("127.28.4.1", "mta-sts.sts.test", {"/.well-known/mta-sts.txt": (200, "text/plain", policy)})
+    sts_domain(dns, "sts.test", "127.28.4.1")
     status, report, _ = tern_check(dns, "sts.test", "--no-probe", "--ca", str(tmp_path / "mta-sts.sts.test.crt"))
     assert status == 1, json.dumps(report, indent=1)
     one(report, "MTA-STS", "", "warn", "mode testing")
@@ -405,10 +414,10 @@ def test_mta_sts_testing_mode_and_uncovered_mx(dns, policy_server, tmp_path):
 
 def test_mta_sts_enforce_wildcard_and_uncovered_host_fails(dns, policy_server, tmp_path):
     policy = b"version: STSv1\nmode: enforce\nmx: *.wild.test\nmax_age: 86400\n"
-    policy_server("127.26.4.2", "mta-sts.wild.test", {"/.well-known/mta-sts.txt": (200, "text/plain", policy)})
-    sts_domain(dns, "wild.test", "127.26.4.2")
+    policy_server("127.28.4.2", "mta-sts.wild.test", {"/.well-known/mta-sts.txt": (200, "text/plain", policy)})
+    sts_domain(dns, "wild.test", "127.28.4.2")
     dns.add("wild.test", "MX", "30 deep.mx3.wild.test")
-    dns.add("deep.mx3.wild.test", "A", "127.26.9.9")
+    dns.add("deep.mx3.wild.test", "A", "127.28.9.9")
     status, report, _ = tern_check(dns, "wild.test", "--no-probe", "--ca", str(tmp_path / "mta-sts.wild.test.crt"))
     assert status == 2, json.dumps(report, indent=1)
     one(report, "MTA-STS", "mx1.wild.test", "ok", "covered")
@@ -417,14 +426,14 @@ def test_mta_sts_enforce_wildcard_and_uncovered_host_fails(dns, policy_server, t
 
 
 def test_mta_sts_policy_missing_wrong_type_and_untrusted(dns, policy_server, tmp_path):
-    policy_server("127.26.4.3", "mta-sts.gone.test", {})
-    sts_domain(dns, "gone.test", "127.26.4.3")
+    policy_server("127.28.4.3", "mta-sts.gone.test", {})
+    sts_domain(dns, "gone.test", "127.28.4.3")
     status, report, _ = tern_check(dns, "gone.test", "--no-probe", "--ca", str(tmp_path / "mta-sts.gone.test.crt"))
     assert status == 2
     one(report, "MTA-STS", "", "fail", "answered HTTP 404")
-    policy_server("127.26.4.4", "mta-sts.html.test",
+    policy_server("127.28.4.4", "mta-sts.html.test",
                   {"/.well-known/mta-sts.txt": (200, "text/html", b"<html>version: STSv1</html>")})
-    sts_domain(dns, "html.test", "127.26.4.4")
+    sts_domain(dns, "html.test", "127.28.4.4")
     status, report, _ = tern_check(dns, "html.test", "--no-probe", "--ca", str(tmp_path / "mta-sts.html.test.crt"))
     one(report, "MTA-STS", "", "fail", "not text/plain")
     status, report, _ = tern_check(dns, "html.test", "--no-probe", "--ca", str(tmp_path / "mta-sts.gone.test.crt"))
@@ -432,10 +441,10 @@ def test_mta_sts_policy_missing_wrong_type_and_untrusted(dns, policy_server, tmp
 
 
 def test_mta_sts_record_problems(dns):
-    sts_domain(dns, "two.test", "127.26.9.9", '"v=STSv1; id=1"', '"v=STSv1; id=2"')
+    sts_domain(dns, "two.test", "127.28.9.9", '"v=STSv1; id=1"', '"v=STSv1; id=2"')
     status, report, _ = tern_check(dns, "two.test", "--no-probe")
     one(report, "MTA-STS", "", "fail", "2 MTA-STS records")
-    sts_domain(dns, "noid.test", "127.26.9.9", '"v=STSv1; policy=x"')
+    sts_domain(dns, "noid.test", "127.28.9.9", '"v=STSv1; policy=x"')
     status, report, _ = tern_check(dns, "noid.test", "--no-probe")
     one(report, "MTA-STS", "", "fail", "has no valid id")
     dns.add("_smtp._tls.noid.test", "TXT", '"v=TLSRPTv1; rua=ftp://x"')
@@ -446,21 +455,21 @@ def test_mta_sts_record_problems(dns):
 # --- DANE, with an unsigned zone: matching works, and the answer is reported not validated ----
 
 def test_dane_tlsa_match_and_mismatch_unsigned(dns, make_ternd):
-    ternd = make_ternd(tls=True, host="127.26.5.1", port=25).start()
+    ternd = make_ternd(tls=True, host="127.28.5.1", port=25).start()
     cert = ternd.dir / "mx.example.test.crt"
     dns.add("example.test", "MX", "10 mx.example.test")
-    dns.add("mx.example.test", "A", "127.26.5.1")
+    dns.add("mx.example.test", "A", "127.28.5.1")
     dns.add("_25._tcp.mx.example.test", "TLSA", f"3 1 1 {spki_sha256(cert)}")
     status, report, _ = tern_check(dns, "example.test", "--ca", str(cert))
     assert status == 1, json.dumps(report, indent=1)
     one(report, "DANE", "mx.example.test", "warn", "1 TLSA record at _25._tcp.mx.example.test, but the answer is "
                                                    "not DNSSEC-validated")
-    one(report, "DANE", "mx.example.test [127.26.5.1]", "ok", "the certificate matches one of 1 usable TLSA record")
+    one(report, "DANE", "mx.example.test [127.28.5.1]", "ok", "the certificate matches one of 1 usable TLSA record")
     dns.remove("_25._tcp.mx.example.test")
     dns.add("_25._tcp.mx.example.test", "TLSA", "3 1 1 " + "00" * 32, "1 1 1 " + "11" * 32)
     status, report, _ = tern_check(dns, "example.test", "--ca", str(cert))
     assert status == 2
-    one(report, "DANE", "mx.example.test [127.26.5.1]", "fail", "matches none of 1 usable TLSA record")
+    one(report, "DANE", "mx.example.test [127.28.5.1]", "fail", "matches none of 1 usable TLSA record")
 
 
 # --- a sending IP --------------------------------------------------------------------------------
@@ -536,10 +545,10 @@ def test_dane_dnssec_signed_tlsa_is_validated(tmp_path, make_ternd):
     try:
         anchor = tmp_path / "dane.test.key"
         anchor.write_text(server.sign_zone("dane.test") + "\n")
-        ternd = make_ternd(tls=True, host="127.26.7.1", port=25).start()
+        ternd = make_ternd(tls=True, host="127.28.7.1", port=25).start()
         cert = ternd.dir / "mx.example.test.crt"
         server.add("example.test", "MX", "10 mx.dane.test")
-        server.add("mx.dane.test", "A", "127.26.7.1")
+        server.add("mx.dane.test", "A", "127.28.7.1")
         server.add("_25._tcp.mx.dane.test", "TLSA", f"3 1 1 {spki_sha256(cert)}")
         result = subprocess.run([str(TERN), "check", "example.test", "--resolver", server.address, "--trust-anchor",
                                  str(anchor), "--ca", str(cert), "--json"], capture_output=True, text=True, timeout=60)
@@ -548,8 +557,8 @@ def test_dane_dnssec_signed_tlsa_is_validated(tmp_path, make_ternd):
         assert not server.errors, server.errors
     finally:
         server.stop()
-    one(report, "MX", "mx.dane.test", "ok", "resolves to 127.26.7.1")
+    one(report, "MX", "mx.dane.test", "ok", "resolves to 127.28.7.1")
     one(report, "DANE", "mx.dane.test", "ok", "1 TLSA record at _25._tcp.mx.dane.test, DNSSEC-validated")
-    one(report, "DANE", "mx.dane.test [127.26.7.1]", "ok", "the certificate matches one of 1 usable TLSA record")
+    one(report, "DANE", "mx.dane.test [127.28.7.1]", "ok", "the certificate matches one of 1 usable TLSA record")
     # DANE-EE needs no name (RFC 7672 §3.1.1); WebPKI senders still want one: both are said.
-    one(report, "TLS", "mx.dane.test [127.26.7.1]", "fail", "certificate does not verify for mx.dane.test")
+    one(report, "TLS", "mx.dane.test [127.28.7.1]", "fail", "certificate does not verify for mx.dane.test")
