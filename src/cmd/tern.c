@@ -13,7 +13,6 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{"auth", tern_auth, "the Authentication-Results field ternd would add to a message from a client"},
-	{"check", tern_check, "audit a domain's mail setup (MX, SMTP, TLS, MTA-STS, DANE) or a sending IP"},
 	{"check", tern_check, "audit a domain's mail setup (MX, TLS, SPF, DMARC, DKIM...), a sending IP or our config"},
 	{"dkim", tern_dkim, "make DKIM keys and their DNS records; sign a message; verify its signatures"},
 	{"passwd", tern_passwd, "print a password hash for a users file"},
