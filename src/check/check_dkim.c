@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dns/rdata.h"
+#include "mailauth/dkim_check.h"
 #include "util/xalloc.h"
 
 #define SECTION "DKIM"
@@ -17,38 +18,11 @@ struct key_check {
 	char name[2 * DNS_NAME_MAX + 16]; /* SELECTOR._domainkey.DOMAIN */
 };
 
-EVP_PKEY *check_dkim_public_key(const struct dkim_key *key)
-{
-	const unsigned char *der = key->public_key;
-	EVP_PKEY *pkey;
-
-	if (key->revoked)
-		return NULL;
-	if (key->type == DKIM_KEY_ED25519)
-		return key->public_key_length == CHECK_DKIM_ED25519_OCTETS
-		           ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->public_key,
-		                                         key->public_key_length)
-		           : NULL;
-	if (key->type != DKIM_KEY_RSA)
-		return NULL;
-	pkey = d2i_PUBKEY(NULL, &der, (long)key->public_key_length);
-	if (pkey == NULL || der != key->public_key + key->public_key_length) {
-		EVP_PKEY_free(pkey);
-		der = key->public_key;
-		pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &der, (long)key->public_key_length);
-	}
-	if (pkey != NULL && EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-		EVP_PKEY_free(pkey);
-		pkey = NULL;
-	}
-	return pkey;
-}
-
 static void judge_type(struct key_check *key_check, const struct dkim_key *key)
 {
 	struct findings *findings = &key_check->check->findings;
 	const char *subject = key_check->selector;
-	EVP_PKEY *pkey = check_dkim_public_key(key);
+	EVP_PKEY *pkey = dkim_check_public_key(key);
 	int bits;
 
 	if (key->type == DKIM_KEY_UNKNOWN) {

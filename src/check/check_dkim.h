@@ -3,24 +3,17 @@
  * verifiers make of it: revoked (empty p=), key type, RSA size (RFC 8301 §3.2: under 1024 bits
  * fails, and 2048 is what to use), t=y testing, h= without sha256 (RFC 8301 §3.1), s= without
  * email. Selectors cannot be listed from DNS, so without --selector it says how to pass them.
- * check_dkim_public_key decodes p= for `tern check --self`, which compares it with our keys. */
+ */
 #ifndef TERN_CHECK_DKIM_H
 #define TERN_CHECK_DKIM_H
-
-#include <openssl/evp.h>
 
 #include "check/check_state.h"
 #include "mailauth/dkim_key.h"
 
 #define CHECK_DKIM_RSA_BITS_MIN   1024 /* RFC 8301 §3.2: verifiers refuse smaller keys */
 #define CHECK_DKIM_RSA_BITS_GOOD  2048 /* RFC 8301 §3.2: signers SHOULD use at least this */
-#define CHECK_DKIM_ED25519_OCTETS 32   /* RFC 8463 §4.2: the raw public key */
 
 /* Starts the key record checks of domain for each of selectors (NULL-terminated, may be NULL). */
 void check_dkim_start(struct check_state *check, const char *domain, const char **selectors);
-
-/* The public key p= holds: RSA as a SubjectPublicKeyInfo (RFC 6376 §3.6.1) or a bare
- * RSAPublicKey, Ed25519 raw (RFC 8463 §4.2). NULL when it is neither (or revoked). */
-EVP_PKEY *check_dkim_public_key(const struct dkim_key *key);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "check/check_dkim.h"
+#include "mailauth/dkim_check.h"
 #include "util/xalloc.h"
 
 #define SECTION "DKIM"
@@ -19,7 +20,7 @@ struct self_key {
 static void compare(struct self_key *key, const struct dkim_key *published)
 {
 	struct findings *findings = &key->self->check->findings;
-	EVP_PKEY *public = check_dkim_public_key(published);
+	EVP_PKEY *public = dkim_check_public_key(published);
 	const char *fix = "publish the record of the configured key (tern dkim keygen printed it; or "
 	                  "openssl pkey -in KEY -pubout gives p=)";
 

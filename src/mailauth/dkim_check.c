@@ -218,30 +218,44 @@ static bool key_fits(struct dkim_check *check, const struct dkim_key *key)
 
 /* p=: RSA as a SubjectPublicKeyInfo (§3.6.1), or, as some publish it, a bare RSAPublicKey;
  * Ed25519 as the raw 32-octet key (RFC 8463 §4.2). NULL, with the result set, if unusable. */
-static EVP_PKEY *decode_key(struct dkim_check *check, const struct dkim_key *key)
+EVP_PKEY *dkim_check_public_key(const struct dkim_key *key)
 {
 	const unsigned char *der = key->public_key;
-	EVP_PKEY *pkey = NULL;
+	EVP_PKEY *pkey;
 
-	if (key->type == DKIM_KEY_ED25519) {
-		if (key->public_key_length == ED25519_KEY_OCTETS)
-			pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->public_key, ED25519_KEY_OCTETS);
-		if (pkey == NULL)
-			set_result(check, DKIM_CHECK_PERMERROR, "%s", "key p= is not an Ed25519 public key");
-		return pkey;
-	}
+	if (key->revoked)
+		return NULL;
+	if (key->type == DKIM_KEY_ED25519)
+		return key->public_key_length == ED25519_KEY_OCTETS
+		           ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->public_key, ED25519_KEY_OCTETS)
+		           : NULL;
+	if (key->type != DKIM_KEY_RSA)
+		return NULL;
+	/* SubjectPublicKeyInfo as RFC 6376 §3.6.1 says, or the bare RSAPublicKey some publish */
 	pkey = d2i_PUBKEY(NULL, &der, (long)key->public_key_length);
 	if (pkey == NULL || der != key->public_key + key->public_key_length) {
 		EVP_PKEY_free(pkey);
 		der = key->public_key;
 		pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &der, (long)key->public_key_length);
 	}
-	if (pkey == NULL || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-		set_result(check, DKIM_CHECK_PERMERROR, "%s", "key p= is not an RSA public key");
+	if (pkey != NULL && EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
 		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+	return pkey;
+}
+
+static EVP_PKEY *decode_key(struct dkim_check *check, const struct dkim_key *key)
+{
+	EVP_PKEY *pkey = dkim_check_public_key(key);
+
+	if (pkey == NULL) {
+		set_result(check, DKIM_CHECK_PERMERROR, "%s",
+		           key->type == DKIM_KEY_ED25519 ? "key p= is not an Ed25519 public key"
+		                                         : "key p= is not an RSA public key");
 		return NULL;
 	}
-	if (EVP_PKEY_get_bits(pkey) < DKIM_CHECK_RSA_BITS_MIN) {
+	if (key->type == DKIM_KEY_RSA && EVP_PKEY_get_bits(pkey) < DKIM_CHECK_RSA_BITS_MIN) {
 		char bits[16];
 		snprintf(bits, sizeof bits, "%d", EVP_PKEY_get_bits(pkey));
 		set_result(check, DKIM_CHECK_PERMERROR, "RSA key of %s bits, under RFC 8301's 1024", bits);

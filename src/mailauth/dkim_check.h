@@ -7,10 +7,12 @@
 #ifndef TERN_DKIM_CHECK_H
 #define TERN_DKIM_CHECK_H
 
+#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mailauth/dkim_key.h"
 #include "mailauth/dkim_signature.h"
 #include "mailauth/header_fields.h"
 #include "util/buffer.h"
@@ -82,6 +84,11 @@ void dkim_check_key(struct dkim_check *check, struct slice record);
 
 /* Finishes without a key record: status (TEMPERROR or PERMERROR) and why. */
 void dkim_check_no_key(struct dkim_check *check, enum dkim_check_status status, const char *reason);
+
+/* The public key of a parsed key record (RFC 6376 §3.6.1 p=: SubjectPublicKeyInfo, or a bare
+ * RSAPublicKey; RFC 8463 §4: 32 raw octets for Ed25519), or NULL when it is revoked, of an unknown
+ * type, or not a key. No size policy here. The caller frees it (EVP_PKEY_free). */
+EVP_PKEY *dkim_check_public_key(const struct dkim_key *key);
 
 /* Frees what prepare allocated. A zeroed check is a no-op. */
 void dkim_check_free(struct dkim_check *check);
