@@ -17,30 +17,29 @@
 
 struct dmarc_lookup {
 	struct resolver *resolver;
+	dmarc_found found;
+	void *context;
+	char from_domain[DMARC_POLICY_DOMAIN_SIZE];
+	char org_domain[DMARC_POLICY_DOMAIN_SIZE];
+	bool asking_org_domain;
+};
+
+/* dmarc_check: discovery, then the verdict on the inputs kept here. */
+struct dmarc_whole_check {
 	const struct org_domain *list;
 	const struct dmarc_sampler *sampler;
 	dmarc_done done;
 	void *context;
 	char from_domain[DMARC_POLICY_DOMAIN_SIZE];
-	char org_domain[DMARC_POLICY_DOMAIN_SIZE];
 	bool spf_pass;
 	char spf_domain[DMARC_POLICY_DOMAIN_SIZE];
 	size_t dkim_count;
 	char dkim_domains[DMARC_SIGNATURES_MAX][DMARC_POLICY_DOMAIN_SIZE];
-	bool asking_org_domain;
 };
 
 static void finish(struct dmarc_lookup *lookup, const struct dmarc_discovery *discovery)
 {
-	const char *domains[DMARC_SIGNATURES_MAX];
-	struct dmarc_inputs inputs = {lookup->from_domain, lookup->spf_pass, lookup->spf_domain, lookup->dkim_count,
-	                              domains};
-	struct dmarc_outcome outcome;
-
-	for (size_t i = 0; i < lookup->dkim_count; i++)
-		domains[i] = lookup->dkim_domains[i];
-	dmarc_policy_evaluate(lookup->list, &inputs, discovery, lookup->sampler, &outcome);
-	lookup->done(lookup->context, &outcome);
+	lookup->found(lookup->context, discovery);
 	free(lookup);
 }
 
@@ -106,30 +105,61 @@ static void on_no_domain(evutil_socket_t fd, short events, void *context)
 	finish(context, &discovery);
 }
 
-void dmarc_check(struct resolver *resolver, const struct org_domain *list, const struct dmarc_inputs *inputs,
-                 const struct dmarc_sampler *sampler, dmarc_done done, void *context)
+/* The Author Domain as the Organizational Domain is written: lower case, no trailing dot. */
+static void normalize(char *out, size_t size, const char *domain)
+{
+	size_t length;
+
+	snprintf(out, size, "%s", domain ? domain : "");
+	for (char *c = out; *c != '\0'; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + ('a' - 'A') : *c);
+	length = strlen(out);
+	if (length > 0 && out[length - 1] == '.')
+		out[length - 1] = '\0';
+}
+
+void dmarc_discover(struct resolver *resolver, const struct org_domain *list, const char *from_domain,
+                    dmarc_found found, void *context)
 {
 	struct dmarc_lookup *lookup = xcalloc(1, sizeof *lookup);
 
-	*lookup = (struct dmarc_lookup){
-	    .resolver = resolver, .list = list, .sampler = sampler, .done = done, .context = context};
-	/* the Author Domain as the Organizational Domain is written: lower case, no trailing dot */
-	snprintf(lookup->from_domain, sizeof lookup->from_domain, "%s", inputs->from_domain ? inputs->from_domain : "");
-	for (char *c = lookup->from_domain; *c != '\0'; c++)
-		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + ('a' - 'A') : *c);
-	if (lookup->from_domain[0] != '\0' && lookup->from_domain[strlen(lookup->from_domain) - 1] == '.')
-		lookup->from_domain[strlen(lookup->from_domain) - 1] = '\0';
-	lookup->spf_pass = inputs->spf_pass;
-	snprintf(lookup->spf_domain, sizeof lookup->spf_domain, "%s", inputs->spf_domain ? inputs->spf_domain : "");
-	for (size_t i = 0; i < inputs->dkim_count && lookup->dkim_count < DMARC_SIGNATURES_MAX; i++)
-		if (inputs->dkim_domains[i] != NULL)
-			snprintf(lookup->dkim_domains[lookup->dkim_count++], DMARC_POLICY_DOMAIN_SIZE, "%s",
-			         inputs->dkim_domains[i]);
+	*lookup = (struct dmarc_lookup){.resolver = resolver, .found = found, .context = context};
+	normalize(lookup->from_domain, sizeof lookup->from_domain, from_domain);
 	if (!org_domain_find(list, lookup->from_domain, lookup->org_domain, sizeof lookup->org_domain)) {
-		/* no usable Author Domain: permerror, still reported later on the loop */
-		lookup->from_domain[0] = '\0';
+		/* no usable Author Domain: reported (as none, domain "") later on the loop */
 		event_base_once(resolver_base(resolver), -1, EV_TIMEOUT, on_no_domain, lookup, NULL);
 		return;
 	}
 	ask(lookup);
+}
+
+static void on_found(void *context, const struct dmarc_discovery *discovery)
+{
+	struct dmarc_whole_check *whole = context;
+	const char *domains[DMARC_SIGNATURES_MAX];
+	struct dmarc_inputs inputs = {discovery->domain[0] ? whole->from_domain : "", whole->spf_pass,
+	                              whole->spf_domain, whole->dkim_count, domains};
+	struct dmarc_outcome outcome;
+
+	for (size_t i = 0; i < whole->dkim_count; i++)
+		domains[i] = whole->dkim_domains[i];
+	dmarc_policy_evaluate(whole->list, &inputs, discovery, whole->sampler, &outcome);
+	whole->done(whole->context, &outcome);
+	free(whole);
+}
+
+void dmarc_check(struct resolver *resolver, const struct org_domain *list, const struct dmarc_inputs *inputs,
+                 const struct dmarc_sampler *sampler, dmarc_done done, void *context)
+{
+	struct dmarc_whole_check *whole = xcalloc(1, sizeof *whole);
+
+	*whole = (struct dmarc_whole_check){.list = list, .sampler = sampler, .done = done, .context = context};
+	normalize(whole->from_domain, sizeof whole->from_domain, inputs->from_domain);
+	whole->spf_pass = inputs->spf_pass;
+	snprintf(whole->spf_domain, sizeof whole->spf_domain, "%s", inputs->spf_domain ? inputs->spf_domain : "");
+	for (size_t i = 0; i < inputs->dkim_count && whole->dkim_count < DMARC_SIGNATURES_MAX; i++)
+		if (inputs->dkim_domains[i] != NULL)
+			snprintf(whole->dkim_domains[whole->dkim_count++], DMARC_POLICY_DOMAIN_SIZE, "%s",
+			         inputs->dkim_domains[i]);
+	dmarc_discover(resolver, list, whole->from_domain, on_found, whole);
 }

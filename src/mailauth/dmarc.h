@@ -13,6 +13,14 @@
 #define DMARC_SIGNATURES_MAX 32 /* passing DKIM signatures considered: a sane cap, far above real mail */
 
 typedef void (*dmarc_done)(void *context, const struct dmarc_outcome *outcome);
+typedef void (*dmarc_found)(void *context, const struct dmarc_discovery *discovery);
+
+/* Discovery alone (§6.6.3), for callers that evaluate themselves (dmarc_policy_evaluate) and
+ * want it to run beside other lookups: found runs once, later, on the loop; the discovery is
+ * valid during the call only. A from_domain with no Organizational Domain (empty, too long)
+ * is reported as DMARC_DISCOVERY_NONE with domain "". No cancel, as for dmarc_check. */
+void dmarc_discover(struct resolver *resolver, const struct org_domain *list, const char *from_domain,
+                    dmarc_found found, void *context);
 
 /* Checks the message whose inputs are given (copied; the caller's may go at once; beyond
  * DMARC_SIGNATURES_MAX signatures the rest are not looked at). list must outlive the check;

@@ -1,5 +1,6 @@
-/* inbound_auth: DKIM verification (dkim_verify), then DMARC (dmarc) on the session's SPF
- * outcomes, then the Authentication-Results field (RFC 8601 §2) under our Received field, and the
+/* inbound_auth: DKIM verification (dkim_verify) and DMARC policy discovery (dmarc_discover)
+ * side by side, then the DMARC verdict on them and the session's SPF outcomes, then the
+ * Authentication-Results field (RFC 8601 §2) under our Received field, and the
  * fields that claim our authserv-id removed (§5). A header section that does not parse keeps
  * its fields (nothing can be told apart in it), with ours above them, where readers look first;
  * its DKIM signatures are permerror and DMARC finds no usable From. */
@@ -28,7 +29,10 @@ struct inbound_auth_job {
 	void *context;
 	struct dkim_check_result *dkim;
 	size_t dkim_count;
-	char from_domain[DMARC_FROM_DOMAIN_SIZE];
+	char from_domain[DMARC_FROM_DOMAIN_SIZE]; /* "" when the message has no usable one */
+	unsigned pending;                         /* DKIM and DMARC discovery run side by side */
+	struct dmarc_discovery discovery;         /* its strings copied below */
+	char *discovery_record, *discovery_domain, *discovery_why;
 };
 
 void inbound_auth_keep_spf(struct inbound_auth_spf *spf, const struct spf_outcome *outcome)
@@ -45,6 +49,9 @@ static void job_free(struct inbound_auth_job *job)
 	free(job->sender);
 	free(job->helo);
 	free(job->dkim);
+	free(job->discovery_record);
+	free(job->discovery_domain);
+	free(job->discovery_why);
 	free(job);
 }
 
@@ -107,9 +114,8 @@ static unsigned rewrite(const struct inbound_auth_job *job, const struct authent
 	return (unsigned)drops;
 }
 
-static void on_dmarc(void *context, const struct dmarc_outcome *outcome)
+static void conclude(struct inbound_auth_job *job, const struct dmarc_outcome *outcome)
 {
-	struct inbound_auth_job *job = context;
 	struct authentication_results_method methods[INBOUND_AUTH_METHODS_MAX];
 	char prefixes[DKIM_VERIFY_SIGNATURES_MAX][AUTHENTICATION_RESULTS_B_PREFIX + 1];
 	struct buffer rewritten;
@@ -127,27 +133,49 @@ static void on_dmarc(void *context, const struct dmarc_outcome *outcome)
 	job_free(job);
 }
 
+/* Both halves are in: the DMARC verdict (RFC 7489 §6.6.2) on SPF, DKIM and the discovered record. */
+static void evaluate(struct inbound_auth_job *job)
+{
+	const char *domains[DKIM_VERIFY_SIGNATURES_MAX];
+	struct dmarc_inputs inputs = {.from_domain = job->from_domain, .dkim_domains = domains};
+	const struct inbound_auth_spf *spf = &job->request.spf_mailfrom;
+	struct dmarc_outcome outcome;
+
+	if (--job->pending > 0)
+		return;
+	for (size_t i = 0; i < job->dkim_count; i++)
+		if (job->dkim[i].status == DKIM_CHECK_PASS)
+			domains[inputs.dkim_count++] = job->dkim[i].domain;
+	/* RFC 7489 §4.1: SPF's domain is MAIL FROM's, or HELO's for the null reverse-path. */
+	inputs.spf_pass = spf->checked && spf->result == SPF_PASS;
+	inputs.spf_domain = spf->domain;
+	dmarc_policy_evaluate(job->list, &inputs, &job->discovery, NULL, &outcome);
+	conclude(job, &outcome);
+}
+
 static void on_dkim(void *context, const struct dkim_check_result *results, size_t count)
 {
 	struct inbound_auth_job *job = context;
-	const char *domains[DKIM_VERIFY_SIGNATURES_MAX];
-	struct dmarc_inputs inputs = {.dkim_domains = domains};
-	const struct inbound_auth_spf *spf = &job->request.spf_mailfrom;
 
 	if (count > DKIM_VERIFY_SIGNATURES_MAX)
 		count = DKIM_VERIFY_SIGNATURES_MAX;
 	job->dkim = xcalloc(count + 1, sizeof *job->dkim);
 	memcpy(job->dkim, results, count * sizeof *results);
 	job->dkim_count = count;
-	for (size_t i = 0; i < count; i++)
-		if (results[i].status == DKIM_CHECK_PASS)
-			domains[inputs.dkim_count++] = job->dkim[i].domain;
-	if (dmarc_from_domain(job->request.message, job->from_domain) == DMARC_FROM_OK)
-		inputs.from_domain = job->from_domain;
-	/* RFC 7489 §4.1: SPF's domain is MAIL FROM's, or HELO's for the null reverse-path. */
-	inputs.spf_pass = spf->checked && spf->result == SPF_PASS;
-	inputs.spf_domain = spf->domain;
-	dmarc_check(job->resolver, job->list, &inputs, NULL, on_dmarc, job);
+	evaluate(job);
+}
+
+static void on_discovery(void *context, const struct dmarc_discovery *discovery)
+{
+	struct inbound_auth_job *job = context;
+
+	job->discovery = *discovery;
+	job->discovery.record = job->discovery_record = discovery->record ? xstrdup(discovery->record) : NULL;
+	job->discovery.domain = job->discovery_domain = xstrdup(discovery->domain ? discovery->domain : "");
+	job->discovery.why = job->discovery_why = discovery->why ? xstrdup(discovery->why) : NULL;
+	if (job->discovery.domain[0] == '\0')
+		job->from_domain[0] = '\0'; /* no Organizational Domain: no usable Author Domain */
+	evaluate(job);
 }
 
 void inbound_auth_check(struct resolver *resolver, const struct org_domain *list,
@@ -166,6 +194,10 @@ void inbound_auth_check(struct resolver *resolver, const struct org_domain *list
 	job->done = done;
 	job->context = context;
 	job->request.dkim = NULL; /* taken */
+	job->pending = 2;
+	if (dmarc_from_domain(request->message, job->from_domain) != DMARC_FROM_OK)
+		job->from_domain[0] = '\0';
+	dmarc_discover(resolver, list, job->from_domain, on_discovery, job);
 	if (request->dkim != NULL)
 		dkim_verify_finish(resolver, request->dkim, on_dkim, job);
 	else
