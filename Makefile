@@ -57,11 +57,11 @@ unit_dkim_tag_list := src/mailauth/dkim_tag_list.c
 unit_dkim_key := src/mailauth/dkim_key.c src/mailauth/dkim_tag_list.c src/util/base64.c
 unit_dkim_check := src/mailauth/dkim_check.c src/mailauth/dkim_key.c src/mailauth/dkim_signature.c \
 	src/mailauth/dkim_tag_list.c src/mailauth/dkim_canon.c src/mailauth/dkim_sign.c src/mailauth/header_fields.c src/util/base64.c
-unit_dmarc_record := src/mailauth/dmarc_record.c
+unit_dmarc_record := src/mailauth/dmarc_record.c src/mailauth/dkim_tag_list.c
 unit_org_domain := src/mailauth/org_domain.c
 unit_authentication_results := src/mailauth/authentication_results.c src/mailauth/header_fields.c
 unit_dmarc_from := src/mailauth/dmarc_from.c src/mailauth/header_fields.c src/mailauth/address_list.c src/smtp/address.c
-unit_dmarc_policy := src/mailauth/dmarc_policy.c src/mailauth/dmarc_record.c src/mailauth/org_domain.c
+unit_dmarc_policy := src/mailauth/dmarc_policy.c src/mailauth/dmarc_record.c src/mailauth/dkim_tag_list.c src/mailauth/org_domain.c
 unit_mta_sts := src/check/mta_sts.c
 unit_dynamic_name := src/check/dynamic_name.c src/check/dnsbl_codes.c
 unit_findings := src/check/findings.c
@@ -84,7 +84,7 @@ fuzz_dkim_canon := src/mailauth/dkim_canon.c
 fuzz_dkim_key := src/mailauth/dkim_key.c src/mailauth/dkim_tag_list.c src/util/base64.c
 fuzz_dkim_check := $(unit_dkim_check)
 fuzz_dkim_tag_list := src/mailauth/dkim_tag_list.c
-fuzz_dmarc_record := src/mailauth/dmarc_record.c
+fuzz_dmarc_record := src/mailauth/dmarc_record.c src/mailauth/dkim_tag_list.c
 fuzz_authentication_results := src/mailauth/authentication_results.c src/mailauth/header_fields.c
 fuzz_mta_sts := src/check/mta_sts.c
 fuzz_spf_record := src/mailauth/spf_record.c src/mailauth/spf_macro.c
@@ -142,7 +142,7 @@ $(OUT)/tests/resolver_driver: $(call objects,tests/drivers/resolver_driver.c src
 
 # One DMARC check (discovery over the resolver, then the verdict) of a message on stdin.
 DMARC_DRIVER_SOURCES := tests/drivers/dmarc_driver.c src/mailauth/dmarc.c src/mailauth/dmarc_policy.c \
-	src/mailauth/dmarc_record.c src/mailauth/dmarc_from.c src/mailauth/org_domain.c src/mailauth/header_fields.c \
+	src/mailauth/dmarc_record.c src/mailauth/dkim_tag_list.c src/mailauth/dmarc_from.c src/mailauth/org_domain.c src/mailauth/header_fields.c \
 	src/mailauth/address_list.c src/smtp/address.c src/dns/resolver.c src/dns/rdata.c $(UTIL_SOURCES)
 $(OUT)/tests/dmarc_driver: $(call objects,$(DMARC_DRIVER_SOURCES))
 	@mkdir -p $(dir $@)

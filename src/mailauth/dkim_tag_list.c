@@ -51,6 +51,7 @@ static bool name_is_valid(struct slice name)
 struct walk {
 	struct slice names[DKIM_TAG_LIST_TAGS_MAX];
 	size_t count;
+	bool names_nocase;
 };
 
 static enum dkim_tag_list_result take_spec(struct slice spec, struct walk *walk, dkim_tag_list_callback tag,
@@ -66,7 +67,7 @@ static enum dkim_tag_list_result take_spec(struct slice spec, struct walk *walk,
 	if (!name_is_valid(name) || walk->count == DKIM_TAG_LIST_TAGS_MAX)
 		return DKIM_TAG_LIST_BAD_SYNTAX;
 	for (size_t i = 0; i < walk->count; i++)
-		if (slice_equal(walk->names[i], name)) /* §3.2: case-sensitive */
+		if (walk->names_nocase ? slice_equal_nocase(walk->names[i], name) : slice_equal(walk->names[i], name))
 			return DKIM_TAG_LIST_DUPLICATE;
 	walk->names[walk->count++] = name;
 	if (!tag(name, dkim_tag_list_trim(slice_skip(spec, (size_t)equals + 1)), context))
@@ -74,10 +75,10 @@ static enum dkim_tag_list_result take_spec(struct slice spec, struct walk *walk,
 	return DKIM_TAG_LIST_OK;
 }
 
-enum dkim_tag_list_result dkim_tag_list_parse(struct slice list, dkim_tag_list_callback tag, void *context,
-                                              struct slice *error_tag)
+static enum dkim_tag_list_result walk_list(struct slice list, bool names_nocase, dkim_tag_list_callback tag,
+                                           void *context, struct slice *error_tag)
 {
-	struct walk walk = {.count = 0};
+	struct walk walk = {.count = 0, .names_nocase = names_nocase};
 	enum dkim_tag_list_result result;
 
 	if (!bytes_are_valid(list))
@@ -94,4 +95,17 @@ enum dkim_tag_list_result dkim_tag_list_parse(struct slice list, dkim_tag_list_c
 			return DKIM_TAG_LIST_OK;
 		list = slice_skip(list, length + 1);
 	}
+}
+
+/* §3.2: tag names are case-sensitive. */
+enum dkim_tag_list_result dkim_tag_list_parse(struct slice list, dkim_tag_list_callback tag, void *context,
+                                              struct slice *error_tag)
+{
+	return walk_list(list, false, tag, context, error_tag);
+}
+
+enum dkim_tag_list_result dkim_tag_list_parse_nocase(struct slice list, dkim_tag_list_callback tag, void *context,
+                                                     struct slice *error_tag)
+{
+	return walk_list(list, true, tag, context, error_tag);
 }

@@ -1,6 +1,7 @@
-/* dkim_tag_list: the tag-list of RFC 6376 §3.2, the syntax both the DKIM-Signature field
- * (dkim_signature) and the key record (dkim_key) are written in: tag=value specs separated by
- * ";", FWS around names and values, names case-sensitive and never repeated. It checks the
+/* dkim_tag_list: the tag-list of RFC 6376 §3.2, the syntax the DKIM-Signature field
+ * (dkim_signature), the key record (dkim_key) and the DMARC record (dmarc_record, RFC 7489 §6.4)
+ * are written in: tag=value specs separated by ";", FWS around names and values, names
+ * case-sensitive (DMARC: not) and never repeated. It checks the
  * grammar and hands each tag to the caller; what a tag means is the caller's. Pure: no I/O,
  * no globals; names and values are views into the caller's bytes. */
 #ifndef TERN_DKIM_TAG_LIST_H
@@ -30,6 +31,10 @@ typedef bool (*dkim_tag_list_callback)(struct slice name, struct slice value, vo
  * failure *error_tag names the tag at fault when there is one (it is left alone otherwise). */
 enum dkim_tag_list_result dkim_tag_list_parse(struct slice list, dkim_tag_list_callback tag, void *context,
                                               struct slice *error_tag);
+/* The same for DMARC records (RFC 7489 §6.4 follows this syntax, but its ABNF names are
+ * case-insensitive, RFC 5234 §2.3): "P=" and "p=" are one tag, so both is a duplicate. */
+enum dkim_tag_list_result dkim_tag_list_parse_nocase(struct slice list, dkim_tag_list_callback tag, void *context,
+                                                     struct slice *error_tag);
 
 /* WSP, CR or LF: the bytes FWS is made of. */
 bool dkim_tag_list_is_fws(char c);

@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "mailauth/dkim_tag_list.h"
+
 enum known_tag {
 	TAG_V,
 	TAG_P,
@@ -235,60 +237,41 @@ static int known_tag_index(struct slice name)
 	return -1;
 }
 
-/* RFC 6376 §3.2 tag-name = ALPHA *ALNUMPUNC */
-static bool tag_name_is_valid(struct slice name)
-{
-	if (name.length == 0 || !is_alpha(name.data[0]))
-		return false;
-	for (size_t i = 1; i < name.length; i++)
-		if (!is_alpha(name.data[i]) && !is_digit(name.data[i]) && name.data[i] != '_')
-			return false;
-	return true;
-}
-
 struct tag_walk {
-	struct slice names[DMARC_RECORD_TAGS_MAX];
-	size_t count;
+	struct dmarc_record *record;
+	bool first;                            /* the next tag is v=, checked already */
+	enum dmarc_record_result value_error;  /* a bad value that stops the walk */
 	enum dmarc_record_result policy_error; /* a bad p= or sp=, reported once all is read */
 	struct slice policy_error_tag;
 };
 
-static enum dmarc_record_result parse_spec(struct slice spec, struct tag_walk *walk, struct dmarc_record *record)
+static bool take_tag(struct slice name, struct slice value, void *context)
 {
-	long equals = slice_find_byte(spec, '=');
-	struct slice name, value;
+	struct tag_walk *walk = context;
 	int known;
 
-	if (equals < 0)
-		return DMARC_RECORD_BAD_SYNTAX;
-	name = trim_wsp(slice_sub(spec, 0, (size_t)equals));
-	value = trim_wsp(slice_skip(spec, (size_t)equals + 1));
-	record->error_tag = name;
-	if (!tag_name_is_valid(name) || walk->count == DMARC_RECORD_TAGS_MAX)
-		return DMARC_RECORD_BAD_SYNTAX;
-	for (size_t i = 0; i < walk->count; i++)
-		if (slice_equal_nocase(walk->names[i], name))
-			return DMARC_RECORD_DUPLICATE_TAG;
-	walk->names[walk->count++] = name;
+	if (walk->first) {
+		walk->first = false;
+		return true;
+	}
 	if ((known = known_tag_index(name)) < 0)
-		return DMARC_RECORD_OK; /* §6.3: unknown tags MUST be ignored */
-	if (parse_value((enum known_tag)known, value, record))
-		return DMARC_RECORD_OK;
+		return true; /* §6.3: unknown tags MUST be ignored */
+	if (parse_value((enum known_tag)known, value, walk->record))
+		return true;
 	if (known == TAG_P || known == TAG_SP) {
 		if (walk->policy_error == DMARC_RECORD_OK) {
 			walk->policy_error = DMARC_RECORD_BAD_POLICY;
 			walk->policy_error_tag = name;
 		}
-		return DMARC_RECORD_OK;
+		return true;
 	}
-	return DMARC_RECORD_BAD_VALUE;
+	walk->value_error = DMARC_RECORD_BAD_VALUE;
+	return false;
 }
 
 enum dmarc_record_result dmarc_record_parse(struct slice text, struct dmarc_record *record)
 {
-	struct tag_walk walk = {.count = 0, .policy_error = DMARC_RECORD_OK};
-	enum dmarc_record_result result;
-	long first;
+	struct tag_walk walk = {.record = record, .first = true, .policy_error = DMARC_RECORD_OK};
 
 	memset(record, 0, sizeof *record);
 	record->percent = DMARC_RECORD_PERCENT_MAX;              /* §6.3 pct default */
@@ -301,24 +284,17 @@ enum dmarc_record_result dmarc_record_parse(struct slice text, struct dmarc_reco
 		record->error_tag = slice_from_string("v");
 		return DMARC_RECORD_NOT_DMARC; /* §6.3 v: MUST be the first tag */
 	}
-	first = slice_find_byte(text, ';');
-	if (first < 0)
-		goto whole;
-	walk.names[walk.count++] = slice_from_string("v");
-	text = slice_skip(text, (size_t)first + 1);
-	for (;;) {
-		long semicolon = slice_find_byte(text, ';');
-		size_t length = semicolon < 0 ? text.length : (size_t)semicolon;
-		struct slice spec = slice_sub(text, 0, length);
-		/* §6.4: tags joined by dmarc-sep, and one optional dmarc-sep at the end */
-		if (semicolon >= 0 || trim_wsp(spec).length > 0)
-			if ((result = parse_spec(spec, &walk, record)) != DMARC_RECORD_OK)
-				return result;
-		if (semicolon < 0)
-			break;
-		text = slice_skip(text, length + 1);
+	/* §6.4: tags joined by dmarc-sep, and one optional dmarc-sep at the end */
+	switch (dkim_tag_list_parse_nocase(text, take_tag, &walk, &record->error_tag)) {
+	case DKIM_TAG_LIST_OK:
+		break;
+	case DKIM_TAG_LIST_DUPLICATE:
+		return DMARC_RECORD_DUPLICATE_TAG;
+	case DKIM_TAG_LIST_REFUSED:
+		return walk.value_error;
+	case DKIM_TAG_LIST_BAD_SYNTAX:
+		return DMARC_RECORD_BAD_SYNTAX;
 	}
-whole:
 	if (walk.policy_error != DMARC_RECORD_OK) {
 		record->error_tag = walk.policy_error_tag;
 		return walk.policy_error;

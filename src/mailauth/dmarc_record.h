@@ -12,7 +12,6 @@
 #include "util/buffer.h"
 
 #define DMARC_RECORD_LENGTH_MAX       4096  /* octets of a record: a sane cap, far above real ones */
-#define DMARC_RECORD_TAGS_MAX         32    /* tag-specs per record: a sane cap (11 are defined) */
 #define DMARC_RECORD_PERCENT_MAX      100   /* RFC 7489 §6.3 pct: an integer from 0 to 100 */
 #define DMARC_RECORD_INTERVAL_DIGITS  9     /* ri= (1*DIGIT, §6.4) kept well within 32 bits */
 #define DMARC_RECORD_INTERVAL_DEFAULT 86400 /* §6.3 ri: one day */
