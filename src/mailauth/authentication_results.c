@@ -10,8 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mailauth/header_fold.h"
+
 #define HEADER_NAME "Authentication-Results:"
-#define TAB_COLUMNS 8 /* a folding TAB counted as the widest a reader may show it */
 
 /* RFC 2045 §5.1 tspecials, which a token must not hold. */
 static bool is_tspecial(char c) { return c != '\0' && strchr("()<>@,;:\\\"/[]?=", c) != NULL; }
@@ -113,25 +114,6 @@ void authentication_results_iprev(struct authentication_results_method *method, 
 	method->property_count = 1;
 }
 
-/* Writing: a line being filled, and where it stands. */
-struct fold {
-	struct buffer *out;
-	size_t column;
-	bool ok;
-};
-
-static void put(struct fold *fold, const char *text, size_t length)
-{
-	fold->ok = fold->ok && buffer_append(fold->out, text, length);
-	fold->column += length;
-}
-
-static void new_line(struct fold *fold)
-{
-	put(fold, "\r\n\t", 3);
-	fold->column = TAB_COLUMNS;
-}
-
 /* A value as a token, an address (only where §2.2 pvalue allows one: not the authserv-id nor
  * a result), or a quoted-string (RFC 5322 §3.2.4); controls dropped. */
 static void format_value(const char *value, bool address_allowed, struct buffer *word)
@@ -155,22 +137,22 @@ static void format_value(const char *value, bool address_allowed, struct buffer 
 /* Writes word from the current column, folding at its own spaces (those of a quoted-string,
  * RFC 5322 §3.2.4 qcontent with FWS) where a line would grow past the limit: the CRLF goes
  * before the space, so unfolding gives the value back as it was. */
-static void put_folding(struct fold *fold, const char *word, size_t length)
+static void put_folding(struct header_fold *fold, const char *word, size_t length)
 {
 	for (size_t start = 0; start < length;) {
 		const char *space = memchr(word + start + 1, ' ', length - start - 1);
 		size_t end = space ? (size_t)(space - word) : length;
 		if (start > 0 && fold->column + (end - start) > AUTHENTICATION_RESULTS_COLUMNS) {
-			put(fold, "\r\n", 2);
+			header_fold_put(fold, "\r\n", 2);
 			fold->column = 0;
 		}
-		put(fold, word + start, end - start);
+		header_fold_put(fold, word + start, end - start);
 		start = end;
 	}
 }
 
 /* One word, " name=value": on this line if it fits, else on the next. */
-static void put_word(struct fold *fold, const char *name, const char *value)
+static void put_word(struct header_fold *fold, const char *name, const char *value)
 {
 	struct buffer word;
 
@@ -178,21 +160,21 @@ static void put_word(struct fold *fold, const char *name, const char *value)
 	buffer_printf(&word, "%s=", name);
 	format_value(value, strcmp(name, "reason") != 0, &word);
 	if (fold->column + 1 + word.length + 1 > AUTHENTICATION_RESULTS_COLUMNS) /* + the ";" after */
-		new_line(fold);
+		header_fold_new_line(fold);
 	else
-		put(fold, " ", 1);
+		header_fold_put(fold, " ", 1);
 	put_folding(fold, word.data, word.length);
 	buffer_free(&word);
 }
 
-static void put_method(struct fold *fold, const struct authentication_results_method *method)
+static void put_method(struct header_fold *fold, const struct authentication_results_method *method)
 {
 	struct buffer word;
 
 	buffer_init(&word, fold->out->maximum);
 	buffer_printf(&word, "%s=", method->method);
 	format_value(method->result, false, &word);
-	put(fold, word.data, word.length);
+	header_fold_put(fold, word.data, word.length);
 	buffer_free(&word);
 	if (method->reason != NULL && method->reason[0] != '\0')
 		put_word(fold, "reason", method->reason); /* §2.2: reasonspec before the propspecs */
@@ -205,22 +187,22 @@ bool authentication_results_format(const char *authserv_id, const struct authent
                                    size_t count, struct buffer *out)
 {
 	size_t start = out->length;
-	struct fold fold = {out, 0, true};
+	struct header_fold fold = header_fold_start(out);
 	struct buffer id;
 
 	buffer_init(&id, AUTHENTICATION_RESULTS_ID_MAX * 2 + 3);
 	format_value(authserv_id, false, &id);
-	put(&fold, HEADER_NAME " ", strlen(HEADER_NAME) + 1);
-	put(&fold, id.data, id.length);
+	header_fold_put(&fold, HEADER_NAME " ", strlen(HEADER_NAME) + 1);
+	header_fold_put(&fold, id.data, id.length);
 	buffer_free(&id);
 	if (count == 0)
-		put(&fold, "; none", 6); /* §2.2 no-result */
+		header_fold_put(&fold, "; none", 6); /* §2.2 no-result */
 	for (size_t i = 0; i < count; i++) {
-		put(&fold, ";", 1);
-		new_line(&fold);
+		header_fold_put(&fold, ";", 1);
+		header_fold_new_line(&fold);
 		put_method(&fold, &methods[i]);
 	}
-	put(&fold, "\r\n", 2);
+	header_fold_put(&fold, "\r\n", 2);
 	if (!fold.ok)
 		out->length = start, out->data[start] = '\0';
 	return fold.ok;

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "mailauth/dkim_tag_list.h"
+#include "mailauth/header_fold.h"
 #include "util/base64.h"
 
-#define TAB_COLUMNS 8 /* a folding TAB counted as the widest a reader may show it */
 
 enum known_tag { TAG_V, TAG_A, TAG_B, TAG_BH, TAG_C, TAG_D, TAG_H, TAG_I, TAG_L, TAG_Q, TAG_S, TAG_T, TAG_X, TAG_COUNT };
 
@@ -336,36 +336,17 @@ const char *dkim_signature_algorithm_name(enum dkim_signature_algorithm algorith
 	return algorithm == DKIM_SIGNATURE_ED25519_SHA256 ? "ed25519-sha256" : "rsa-sha256";
 }
 
-/* Formatting: a line being filled, and where it stands. */
-struct fold {
-	struct buffer *out;
-	size_t column;
-	bool ok;
-};
-
-static void put(struct fold *fold, const char *text, size_t length)
-{
-	fold->ok = fold->ok && buffer_append(fold->out, text, length);
-	fold->column += length;
-}
-
-static void new_line(struct fold *fold)
-{
-	put(fold, "\r\n\t", 3); /* FWS (RFC 5322 §3.2.2); the TAB counted as TAB_COLUMNS below */
-	fold->column = TAB_COLUMNS;
-}
-
 /* Puts text after a separator (" " or nothing), or on a new line if it would pass the limit. */
-static void place(struct fold *fold, const char *text, size_t length, bool space)
+static void place(struct header_fold *fold, const char *text, size_t length, bool space)
 {
 	if (fold->column + (space ? 1 : 0) + length > DKIM_SIGNATURE_COLUMNS)
-		new_line(fold);
+		header_fold_new_line(fold);
 	else if (space)
-		put(fold, " ", 1);
-	put(fold, text, length);
+		header_fold_put(fold, " ", 1);
+	header_fold_put(fold, text, length);
 }
 
-static void place_tag(struct fold *fold, const char *tag, struct slice value)
+static void place_tag(struct header_fold *fold, const char *tag, struct slice value)
 {
 	char text[DKIM_SIGNATURE_VALUE_MAX + 8];
 	int length = snprintf(text, sizeof text, "%s=%.*s;", tag, (int)value.length, value.data);
@@ -373,7 +354,7 @@ static void place_tag(struct fold *fold, const char *tag, struct slice value)
 	place(fold, text, (size_t)length < sizeof text ? (size_t)length : sizeof text - 1, true);
 }
 
-static void place_number(struct fold *fold, const char *tag, uint64_t number)
+static void place_number(struct header_fold *fold, const char *tag, uint64_t number)
 {
 	char text[32];
 	int length = snprintf(text, sizeof text, "%s=%llu;", tag, (unsigned long long)number);
@@ -383,7 +364,7 @@ static void place_number(struct fold *fold, const char *tag, uint64_t number)
 
 /* h=Name:Name:...; folded after a colon when a name would pass the limit (§3.5: FWS is
  * allowed around the colons). */
-static void place_headers(struct fold *fold, const struct dkim_signature *signature)
+static void place_headers(struct header_fold *fold, const struct dkim_signature *signature)
 {
 	char text[DKIM_SIGNATURE_VALUE_MAX];
 
@@ -397,7 +378,7 @@ static void place_headers(struct fold *fold, const struct dkim_signature *signat
 }
 
 /* tag=base64, split anywhere by FWS to fill lines (§3.5 base64string allows FWS inside). */
-static void place_base64(struct fold *fold, const char *tag, const unsigned char *bytes, size_t length,
+static void place_base64(struct header_fold *fold, const char *tag, const unsigned char *bytes, size_t length,
                          bool own_line, const char *end)
 {
 	struct buffer text;
@@ -406,21 +387,21 @@ static void place_base64(struct fold *fold, const char *tag, const unsigned char
 	buffer_init(&text, base64_encoded_length(length) + 1);
 	base64_encode(slice_make((const char *)bytes, length), &text);
 	if (own_line || fold->column + 1 + strlen(tag) + text.length + strlen(end) > DKIM_SIGNATURE_COLUMNS)
-		new_line(fold);
+		header_fold_new_line(fold);
 	else
-		put(fold, " ", 1);
-	put(fold, tag, strlen(tag));
+		header_fold_put(fold, " ", 1);
+	header_fold_put(fold, tag, strlen(tag));
 	for (rest = buffer_slice(&text); rest.length > 0;) {
 		size_t room = fold->column < DKIM_SIGNATURE_COLUMNS ? DKIM_SIGNATURE_COLUMNS - fold->column : 0;
 		if (room == 0) {
-			new_line(fold);
+			header_fold_new_line(fold);
 			continue;
 		}
 		room = room < rest.length ? room : rest.length;
-		put(fold, rest.data, room);
+		header_fold_put(fold, rest.data, room);
 		rest = slice_skip(rest, room);
 	}
-	put(fold, end, strlen(end));
+	header_fold_put(fold, end, strlen(end));
 	buffer_free(&text);
 }
 
@@ -431,11 +412,11 @@ static const char *canon_name(enum dkim_canon_algorithm algorithm)
 
 bool dkim_signature_format(const struct dkim_signature *signature, struct buffer *out)
 {
-	struct fold fold = {.out = out, .column = 0, .ok = true};
+	struct header_fold fold = header_fold_start(out);
 	size_t start = out->length;
 	char canon[32];
 
-	put(&fold, "DKIM-Signature: v=1;", 20);
+	header_fold_put(&fold, "DKIM-Signature: v=1;", 20);
 	place_tag(&fold, "a", slice_from_string(dkim_signature_algorithm_name(signature->algorithm)));
 	snprintf(canon, sizeof canon, "%s/%s", canon_name(signature->header_canon), canon_name(signature->body_canon));
 	place_tag(&fold, "c", slice_from_string(canon));
