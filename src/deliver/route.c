@@ -54,15 +54,12 @@ static void finish(struct lookup *lookup)
 	free(lookup);
 }
 
-static void on_deferred(evutil_socket_t fd, short events, void *context) { finish(context); }
+static void on_deferred(void *context) { finish(context); }
 
 /* Answers without a query, but later, on the loop, as route_lookup promises. */
 static void finish_later(struct lookup *lookup)
 {
-	static const struct timeval now = {0, 0};
-
-	if (event_base_once(resolver_base(lookup->resolver), -1, EV_TIMEOUT, on_deferred, lookup, &now) < 0)
-		abort(); /* only out of memory, which house rule 8 treats as fatal */
+	resolver_later(lookup->resolver, on_deferred, lookup);
 }
 
 static void fail(struct lookup *lookup, enum route_status status, const char *why)

@@ -357,6 +357,29 @@ void resolver_free(struct resolver *resolver)
 
 struct event_base *resolver_base(const struct resolver *resolver) { return resolver->base; }
 
+struct later {
+	void (*callback)(void *context);
+	void *context;
+};
+
+static void on_later(evutil_socket_t fd, short events, void *argument)
+{
+	struct later later = *(struct later *)argument;
+
+	free(argument);
+	later.callback(later.context);
+}
+
+void resolver_later(struct resolver *resolver, void (*callback)(void *context), void *context)
+{
+	static const struct timeval now = {0, 0};
+	struct later *later = xmalloc(sizeof *later);
+
+	*later = (struct later){callback, context};
+	if (event_base_once(resolver->base, -1, EV_TIMEOUT, on_later, later, &now) < 0)
+		abort();
+}
+
 static void fail_later(struct query *query, const char *why)
 {
 	static const struct timeval now = {0, 0};

@@ -75,4 +75,9 @@ unsigned resolver_pending(const struct resolver *resolver);
  * (route_lookup answers an address literal without a query, but still later, on the loop). */
 struct event_base *resolver_base(const struct resolver *resolver);
 
+/* Calls callback(context) on the resolver's loop on its next turn: for callers that promise an
+ * answer "later, on the loop" and find they need no query (an address literal, no key name,
+ * no domain to ask). Allocation failure aborts (house rule 8). */
+void resolver_later(struct resolver *resolver, void (*callback)(void *context), void *context);
+
 #endif

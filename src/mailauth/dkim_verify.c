@@ -41,15 +41,12 @@ static void finish(struct dkim_verification *verification)
 	free(verification);
 }
 
-static void on_deferred(evutil_socket_t fd, short events, void *context) { finish(context); }
+static void on_deferred(void *context) { finish(context); }
 
 /* Answers without a lookup, but later, on the loop, as dkim_verify_message promises. */
 static void finish_later(struct dkim_verification *verification)
 {
-	static const struct timeval now = {0, 0};
-
-	if (event_base_once(resolver_base(verification->resolver), -1, EV_TIMEOUT, on_deferred, verification, &now) < 0)
-		abort(); /* only out of memory, which house rule 8 treats as fatal */
+	resolver_later(verification->resolver, on_deferred, verification);
 }
 
 /* §6.1.2: the key record, or why there is none. */

@@ -79,7 +79,7 @@ static void on_answer(void *context, const struct dns_answer *answer)
 }
 
 /* A name too long to ask (RFC 1035 §2.3.4) has no record there: go on as NODATA would, later. */
-static void on_name_too_long(evutil_socket_t fd, short events, void *context)
+static void on_name_too_long(void *context)
 {
 	struct dns_answer empty = {.status = DNS_NODATA};
 
@@ -92,13 +92,13 @@ static void ask(struct dmarc_lookup *lookup)
 	char name[DNS_NAME_MAX + 1];
 
 	if ((size_t)snprintf(name, sizeof name, DMARC_PREFIX "%s", domain) > DNS_NAME_MAX - 2) {
-		event_base_once(resolver_base(lookup->resolver), -1, EV_TIMEOUT, on_name_too_long, lookup, NULL);
+		resolver_later(lookup->resolver, on_name_too_long, lookup);
 		return;
 	}
 	resolver_query(lookup->resolver, name, DNS_TXT, on_answer, lookup);
 }
 
-static void on_no_domain(evutil_socket_t fd, short events, void *context)
+static void on_no_domain(void *context)
 {
 	struct dmarc_discovery discovery = {DMARC_DISCOVERY_NONE, NULL, "", false, NULL};
 
@@ -127,7 +127,7 @@ void dmarc_discover(struct resolver *resolver, const struct org_domain *list, co
 	normalize(lookup->from_domain, sizeof lookup->from_domain, from_domain);
 	if (!org_domain_find(list, lookup->from_domain, lookup->org_domain, sizeof lookup->org_domain)) {
 		/* no usable Author Domain: reported (as none, domain "") later on the loop */
-		event_base_once(resolver_base(resolver), -1, EV_TIMEOUT, on_no_domain, lookup, NULL);
+		resolver_later(resolver, on_no_domain, lookup);
 		return;
 	}
 	ask(lookup);
