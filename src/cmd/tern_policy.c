@@ -1,9 +1,13 @@
 /* tern policy: answers what ternd would reply to a client for an envelope, and which rule
  * decided, by running the daemon's own policy code on the config:
- *   tern policy -c FILE --ip ADDR [--user NAME] [--port 25|587|465|N] --from ADDR --to ADDR
+ *   tern policy -c FILE --ip ADDR [--user NAME] [--port 25|587|465|N] [--helo NAME]
+ *               [--resolver ADDR[:PORT]] --from ADDR --to ADDR
  * The port picks the listener role (a configured listener with that port, else 25 = smtp,
  * 587 = submission, 465 = submissions); --user means "authenticated as NAME". On the
- * submission ports TLS is assumed done. Exit 0: accepted; 1: refused; 2: usage error. */
+ * submission ports TLS is assumed done. Mail from outside on port 25 also gets the SPF check
+ * ternd runs at MAIL FROM (spf_check, over the config's resolver unless --resolver says
+ * otherwise): refused when the config says `spf reject`, else only shown.
+ * Exit 0: accepted; 1: refused; 2: usage error. */
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <netinet/in.h>
@@ -13,19 +17,57 @@
 
 #include "cmd/tern_commands.h"
 #include "conf/config.h"
+#include "mailauth/spf.h"
 #include "policy/recipient_policy.h"
 #include "policy/sender_policy.h"
 #include "smtp/reply.h"
 
 struct policy_question {
-	const char *config_path, *ip, *user, *from, *to;
+	const char *config_path, *ip, *user, *from, *to, *helo, *resolver;
 	unsigned port;
+};
+
+struct spf_answer {
+	struct event_base *base;
+	enum spf_result result;
+	char reason[512];
+	bool answered;
 };
 
 static int usage(void)
 {
-	fputs("usage: tern policy -c FILE --ip ADDR [--user NAME] [--port 25|587|465] --from ADDR --to ADDR\n", stderr);
+	fputs("usage: tern policy -c FILE --ip ADDR [--user NAME] [--port 25|587|465] [--helo NAME]\n"
+	      "                   [--resolver ADDR[:PORT]] --from ADDR --to ADDR\n",
+	      stderr);
 	return 2;
+}
+
+static void on_spf(void *context, const struct spf_outcome *outcome)
+{
+	struct spf_answer *answer = context;
+
+	answer->result = outcome->result;
+	snprintf(answer->reason, sizeof answer->reason, "%s", outcome->reason);
+	answer->answered = true;
+	event_base_loopbreak(answer->base);
+}
+
+/* The SPF result ternd's session would get at MAIL FROM (session_checks.c). false: no answer. */
+static bool check_spf(const struct config *config, const struct policy_question *question, struct spf_answer *answer)
+{
+	char error[256];
+	struct resolver *resolver;
+
+	answer->base = event_base_new();
+	resolver = resolver_create(answer->base, question->resolver ? question->resolver : config->resolver, NULL,
+	                           error, sizeof error);
+	if (resolver == NULL)
+		fprintf(stderr, "tern policy: %s\n", error);
+	else if (spf_check(resolver, question->ip, question->helo, question->from, on_spf, answer) != NULL)
+		event_base_dispatch(answer->base);
+	resolver_free(resolver);
+	event_base_free(answer->base);
+	return answer->answered;
 }
 
 static unsigned listener_port(const struct config_listener *listener)
@@ -93,6 +135,21 @@ static int answer(const struct config *config, const struct policy_question *que
 	sender_verdict = sender_policy_decide(config, &client, &from, &rule);
 	if (!show("MAIL", question->from, reply_for_sender(sender_verdict), config->hostname, rule))
 		return 1;
+	if (role == LISTENER_SMTP && !client.trusted && client.user == NULL) {
+		struct spf_answer spf = {.answered = false};
+		if (!check_spf(config, question, &spf))
+			return 2;
+		printf("  spf:   %s (%s)%s\n", spf_result_name(spf.result), spf.reason,
+		       config->spf_reject ? "" : "; marked only (spf mark)");
+		if (config->spf_reject && (spf.result == SPF_FAIL || spf.result == SPF_TEMPERROR)) {
+			char line[REPLY_MAX];
+			reply_format(spf.result == SPF_FAIL ? REPLY_SPF_FAIL : REPLY_SPF_TEMPERROR, config->hostname,
+			             spf.reason, line, sizeof line);
+			line[strcspn(line, "\r\n")] = '\0';
+			printf("  reply: %s\n  rule:  spf reject\n", line);
+			return 1;
+		}
+	}
 	recipient_policy_decide(config, &to, sender_policy_may_relay(&client), &decision);
 	accepted = show("RCPT", question->to, reply_for_recipient(decision.verdict), config->hostname, decision.rule);
 	for (size_t i = 0; accepted && i < decision.target_count; i++)
@@ -107,6 +164,7 @@ int tern_policy(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'}, {"ip", required_argument, NULL, 'i'},
 	    {"user", required_argument, NULL, 'u'},   {"port", required_argument, NULL, 'p'},
 	    {"from", required_argument, NULL, 'f'},   {"to", required_argument, NULL, 't'},
+	    {"helo", required_argument, NULL, 'h'},   {"resolver", required_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0}};
 	struct policy_question question = {.port = 25};
 	struct buffer errors;
@@ -121,6 +179,8 @@ int tern_policy(int argc, char **argv)
 		case 'p': question.port = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'f': question.from = optarg; break;
 		case 't': question.to = optarg; break;
+		case 'h': question.helo = optarg; break;
+		case 'r': question.resolver = optarg; break;
 		default: return usage();
 		}
 	}

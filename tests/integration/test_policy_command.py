@@ -2,6 +2,7 @@
 import subprocess
 
 from conftest import BUILD
+from dns_fixture import dns_server  # noqa: F401 (a fixture)
 
 TERN = BUILD / "tern"
 
@@ -41,3 +42,17 @@ def test_trusted_network_and_usage_errors(make_ternd):
     assert status == 0 and "(trusted network)" in output
     assert policy(server, "--ip", "not-an-ip", "--from", "a@b.test", "--to", "c@d.test")[0] == 2
     assert policy(server, "--ip", "192.0.2.7", "--user", "nobody", "--from", "a@b.test", "--to", "c@d.test")[0] == 2
+
+
+def test_spf_at_mail_from_as_ternd_runs_it(make_ternd, dns_server):  # noqa: F811 (the fixture)
+    dns_server.add("forged.test", "TXT", '"v=spf1 ip4:192.0.2.1 -all"')
+    dns_server.add("good.test", "TXT", '"v=spf1 ip4:203.0.113.0/24 -all"')
+    server = make_ternd(extra="spf reject")
+    where = ["--resolver", dns_server.address, "--ip", "203.0.113.9", "--helo", "mx.good.test"]
+    status, output = policy(server, *where, "--from", "ceo@forged.test", "--to", "alice@example.test")
+    assert status == 1 and "spf:   fail" in output and "550 5.7.23 SPF:" in output and "spf reject" in output
+    status, output = policy(server, *where, "--from", "news@good.test", "--to", "alice@example.test")
+    assert status == 0 and "spf:   pass" in output and "250 2.1.5" in output
+    marking = make_ternd()
+    status, output = policy(marking, *where, "--from", "ceo@forged.test", "--to", "alice@example.test")
+    assert status == 0 and "spf:   fail" in output and "marked only" in output
