@@ -1,5 +1,5 @@
-/* destination_limits: a short list of the destinations with slots taken, each with its count,
- * a total count, and one FIFO line of waiting attempts (each naming its destination and the
+/* destination_limits: a short list of the destinations with slots taken, each with its count
+ * and slow-start window, a total count, and one FIFO line of waiting attempts (each naming its destination and the
  * server it wants). Destinations are compared ASCII case-insensitively, keys exactly. */
 #include "deliver/destination_limits.h"
 
@@ -21,6 +21,7 @@ struct waiter {
 struct destination {
 	char *name;
 	unsigned open;
+	unsigned window; /* slow start: connections allowed now, grown by each success */
 	struct destination *next;
 };
 
@@ -74,17 +75,34 @@ static struct destination **find(struct destination_limits *limits, const char *
 	return link;
 }
 
-static unsigned open_for(const struct destination_limits *limits, const char *name)
+static const struct destination *lookup(const struct destination_limits *limits, const char *name)
 {
 	for (const struct destination *d = limits->destinations; d; d = d->next)
 		if (strcasecmp(d->name, name) == 0)
-			return d->open;
-	return 0;
+			return d;
+	return NULL;
+}
+
+static unsigned initial_window(const struct destination_limits *limits)
+{
+	return DESTINATION_CONNECTIONS_INITIAL < limits->per_destination ? DESTINATION_CONNECTIONS_INITIAL
+	                                                                 : limits->per_destination;
+}
+
+/* Free slots of name: under its slow-start window and the per-destination maximum. */
+static bool room_for(const struct destination_limits *limits, const char *name)
+{
+	const struct destination *d = lookup(limits, name);
+	unsigned window = d && d->window > initial_window(limits) ? d->window : initial_window(limits);
+
+	if (window > limits->per_destination)
+		window = limits->per_destination;
+	return (d ? d->open : 0) < window;
 }
 
 static bool fits(const struct destination_limits *limits, const char *name)
 {
-	return limits->open < limits->total && open_for(limits, name) < limits->per_destination;
+	return limits->open < limits->total && room_for(limits, name);
 }
 
 static void take(struct destination_limits *limits, const char *name)
@@ -94,6 +112,7 @@ static void take(struct destination_limits *limits, const char *name)
 	if (*link == NULL) {
 		*link = xcalloc(1, sizeof **link);
 		(*link)->name = xstrdup(name);
+		(*link)->window = initial_window(limits);
 	}
 	(*link)->open++;
 	limits->open++;
@@ -182,8 +201,17 @@ bool destination_limits_contended(const struct destination_limits *limits, const
 	bool total_full = limits->open >= limits->total;
 
 	for (const struct waiter *waiter = limits->line; waiter; waiter = waiter->next)
-		if (strcasecmp(waiter->destination, destination) == 0 ||
-		    (total_full && open_for(limits, waiter->destination) < limits->per_destination))
+		if (strcasecmp(waiter->destination, destination) == 0 || (total_full && room_for(limits, waiter->destination)))
 			return true;
 	return false;
+}
+
+void destination_limits_success(struct destination_limits *limits, const char *destination)
+{
+	struct destination *found = *find(limits, destination);
+
+	if (found == NULL || found->window >= limits->per_destination)
+		return;
+	found->window++;
+	start_one_waiting(limits);
 }

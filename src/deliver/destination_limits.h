@@ -1,7 +1,7 @@
 /* destination_limits: connection slots for outbound SMTP. At most a configured number of
  * connections at once to one destination (a domain's MX hosts, or one smarthost), so a big
- * queue for one receiver does not look like an attack to it, and at most a configured number
- * in total. An attempt over a limit waits in line; a slot that frees up goes to the first in
+ * queue for one receiver does not look like an attack to it (starting with a few and growing
+ * with each success: slow start), and at most a configured number in total. An attempt over a limit waits in line; a slot that frees up goes to the first in
  * line that fits, and an idle open connection can go, with its slot, to one waiting for the
  * same server (RFC 5321 §3.3: several transactions on one connection). Loop thread only. */
 #ifndef TERN_DESTINATION_LIMITS_H
@@ -12,6 +12,10 @@
 /* Defaults; the config sets both (max-outbound-connections-per-domain, max-outbound-connections). */
 #define DESTINATION_CONNECTIONS_MAX   20 /* per destination, as Postfix's default_destination_concurrency_limit */
 #define DESTINATION_CONNECTIONS_TOTAL 64 /* in total */
+/* Slow start, as Postfix's initial_destination_concurrency: a destination with no connection
+ * open gets this many at first, one more per transaction that went through, up to its maximum,
+ * so a burst for one receiver is carried by a few reused connections, not twenty new ones. */
+#define DESTINATION_CONNECTIONS_INITIAL 5
 
 struct destination_limits;
 
@@ -37,6 +41,9 @@ void destination_limits_release(struct destination_limits *limits, const char *d
  * destination and key. Returns false (nothing done) when nobody waits for it. */
 bool destination_limits_hand_over(struct destination_limits *limits, const char *destination, const char *key,
                                   void *connection, unsigned uses);
+/* A transaction to destination went through: its window grows by one (up to the maximum), and
+ * a waiter that now fits starts. */
+void destination_limits_success(struct destination_limits *limits, const char *destination);
 /* Whether a slot of destination given back now would let a waiter start (so holding an idle
  * connection of destination would keep someone waiting). */
 bool destination_limits_contended(const struct destination_limits *limits, const char *destination);

@@ -201,12 +201,16 @@ static void on_client_done(void *context, const struct client_result *result)
 		return;
 	}
 	switch (result->outcome) {
-	case CLIENT_DONE:
+	case CLIENT_DONE: {
+		bool delivered_any = false;
 		for (size_t i = 0; i < attempt->count; i++) {
 			const struct client_reply *reply = &attempt->recipients[i].reply;
+			delivered_any |= attempt->recipients[i].delivered;
 			settle(attempt, i, attempt->recipients[i].delivered,
 			       reply->code ? reply->text : "451 4.4.2 no reply from the server", result->tls);
 		}
+		if (delivered_any) /* slow start: the destination takes one more connection */
+			destination_limits_success(attempt->run->services->limits, attempt->destination);
 		if (result->reusable) { /* its slot goes with it */
 			attempt->holding_slot = false;
 			connection_cache_offer(attempt->run->services->connections, attempt->destination, attempt->key,
@@ -214,6 +218,7 @@ static void on_client_done(void *context, const struct client_result *result)
 		}
 		finish_domain(attempt);
 		return;
+	}
 	case CLIENT_TLS_FAILED:
 		snprintf(attempt->last_error, sizeof attempt->last_error, "451 4.7.5 %s: TLS failed at %s: %s",
 		         attempt->relay, result->stage, result->reply.text);

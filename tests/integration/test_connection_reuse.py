@@ -150,6 +150,19 @@ def test_messages_for_one_domain_share_connections(make_ternd, dns_server, peers
     assert server.log_text().count("status=sent") == 12
 
 
+def test_a_burst_starts_with_a_few_connections_and_grows(make_ternd, dns_server, peers):
+    """Slow start (as Postfix's initial_destination_concurrency): a burst for one domain begins
+    on 5 connections, one more per success, and is carried by reusing them; not 20 new ones."""
+    peer = Peer(rcpt_delay=0.3)
+    one_domain(dns_server, "burst.test", peers(peer))
+    server = relay_server(make_ternd, dns_server, "")
+    subjects = send_many(server, [f"user{n}@burst.test" for n in range(30)])
+    assert wait_for(lambda: len(peer.subjects) >= 30, timeout=60), server.log_text()[-3000:]
+    assert sorted(peer.subjects) == sorted(subjects)
+    assert peer.connections < 20, peer.connections
+    assert peer.most_open <= 20
+
+
 def test_rset_after_a_refused_transaction_then_the_next_message(make_ternd, dns_server, peers):
     peer = Peer(refuse=("nobody@strict.test",))
     one_domain(dns_server, "strict.test", peers(peer))

@@ -104,11 +104,38 @@ static void reload_raises_the_limit_and_starts_waiters(void)
 static void zero_means_the_defaults(void)
 {
 	struct destination_limits *limits = destination_limits_create(0, 0);
+	struct waiter waiting = {0};
 	int taken = 0;
 
-	while (taken < 100 && destination_limits_acquire(limits, "a.test", "k", resume, NULL))
+	while (taken < 100 && destination_limits_acquire(limits, "a.test", "k", resume, &waiting))
+		taken++;
+	CHECK_INT(taken, DESTINATION_CONNECTIONS_INITIAL);
+	for (int i = 0; i < 100; i++)
+		destination_limits_success(limits, "a.test");
+	taken += waiting.resumed; /* the one in line started as the window grew */
+	while (taken < 100 && destination_limits_acquire(limits, "a.test", "k", resume, &waiting))
 		taken++;
 	CHECK_INT(taken, DESTINATION_CONNECTIONS_MAX);
+	destination_limits_free(limits);
+}
+
+/* Slow start: a few connections first, one more per success, back to a few once all closed. */
+static void slow_start_grows_with_successes_and_resets_when_idle(void)
+{
+	struct destination_limits *limits = destination_limits_create(8, 64);
+	struct waiter sixth = {0};
+
+	for (int i = 0; i < DESTINATION_CONNECTIONS_INITIAL; i++)
+		CHECK(destination_limits_acquire(limits, "a.test", "k", resume, NULL));
+	CHECK(!destination_limits_acquire(limits, "a.test", "k", resume, &sixth));
+	CHECK(destination_limits_acquire(limits, "b.test", "k", resume, NULL)); /* others are not held */
+	destination_limits_success(limits, "a.test");
+	CHECK_INT(sixth.resumed, 1); /* the window grew: the waiter starts */
+	for (int i = 0; i < DESTINATION_CONNECTIONS_INITIAL + 1; i++)
+		destination_limits_release(limits, "a.test");
+	for (int i = 0; i < DESTINATION_CONNECTIONS_INITIAL; i++)
+		CHECK(destination_limits_acquire(limits, "a.test", "k", resume, NULL));
+	CHECK(!destination_limits_acquire(limits, "a.test", "k", resume, &sixth)); /* reset to the start */
 	destination_limits_free(limits);
 }
 
@@ -119,5 +146,6 @@ int main(void)
 	RUN(rfc5321_3_3_kept_connection_goes_to_a_waiter_for_the_same_server);
 	RUN(reload_raises_the_limit_and_starts_waiters);
 	RUN(zero_means_the_defaults);
+	RUN(slow_start_grows_with_successes_and_resets_when_idle);
 	return check_summary("test_destination_limits");
 }
