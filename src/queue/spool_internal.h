@@ -11,7 +11,9 @@
 #include "queue/spool.h"
 
 #define SPOOL_ID_DIGITS 16          /* hex digits of microseconds since the epoch */
-#define SPOOL_FILE_NAME_SIZE (SPOOL_ID_SIZE + 8) /* id + ".env.tmp" + NUL */
+#define SPOOL_FILE_NAME_SIZE (SPOOL_ID_SIZE + 16) /* id + ".env.tmp" or ".msg.free" + NUL */
+#define SPOOL_FREE_SUFFIX ".free"
+#define SPOOL_FREE_MAX 1024 /* free files kept for reuse (spool_recycle.c); a bound on their disk use */
 
 struct spool {
 	char *directory;
@@ -27,6 +29,10 @@ struct spool {
 	bool sync_running;
 	uint64_t sync_failed_low, sync_failed_high; /* tickets of failed fsyncs (0, 0: none) */
 	int sync_failed_errno;
+
+	pthread_mutex_t free_lock;
+	char (*free_names)[SPOOL_FILE_NAME_SIZE]; /* SPOOL_FREE_MAX names of durably retired files */
+	size_t free_count;
 
 	pthread_mutex_t commit_lock;
 	pthread_cond_t commit_done;
@@ -45,5 +51,15 @@ int spool_read_envelope_file(struct spool *spool, const char *name, struct envel
                              enum envelope_result *result);
 /* fsyncs the spool directory, group-committed with concurrent callers. 0, or -1 with errno. */
 int spool_sync_directory(struct spool *spool);
+
+/* spool_recycle.c. Takes a free file's name into name (true), or finds none (false). */
+bool spool_recycle_take(struct spool *spool, char name[SPOOL_FILE_NAME_SIZE]);
+/* Gives name, a free file whose retirement is durable, to the pool, or unlinks it when the
+ * pool is full. */
+void spool_recycle_put(struct spool *spool, const char *name);
+/* Retires name: renames it to name + ".free" (in retired; the caller puts it into the pool
+ * after the directory fsync) or, with the pool full, unlinks it (retired empty).
+ * 0, or -1 with errno (ENOENT: no such file). */
+int spool_recycle_retire(struct spool *spool, const char *name, char retired[SPOOL_FILE_NAME_SIZE]);
 
 #endif
