@@ -22,7 +22,7 @@ OUT := build/$(MODE)
 CFLAGS_ALL = $(BASE_CFLAGS) $(MODE_CFLAGS) $(CFLAGS)
 
 # The util modules that pure code may use (workpool.c needs libevent, so it is not one).
-UTIL_SOURCES := src/util/buffer.c src/util/xalloc.c src/util/log.c src/util/files.c src/util/address_key.c
+UTIL_SOURCES := src/util/buffer.c src/util/xalloc.c src/util/log.c src/util/files.c src/util/address_key.c src/util/group_sync.c
 LIBRARY_SOURCES := $(filter-out src/cmd/%,$(wildcard src/*/*.c))
 objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
@@ -151,6 +151,8 @@ $(OUT)/tests/dmarc_driver: $(call objects,$(DMARC_DRIVER_SOURCES))
 
 # The Authentication-Results reader over a message on stdin: each field's authserv-id, and what §5 drops.
 $(OUT)/tests/authentication_results_driver: $(call objects,tests/drivers/authentication_results_driver.c $(UTIL_SOURCES) $(unit_authentication_results))
+	@mkdir -p $(dir $@)
+	$(CC) $(MODE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 # SPF checks side by side and cancelled, on one resolver, for the integration tests.
 SPF_DRIVER_SOURCES := tests/drivers/spf_driver.c src/mailauth/spf.c src/mailauth/spf_evaluate.c \
 	src/mailauth/spf_validated.c src/mailauth/spf_record.c src/mailauth/spf_macro.c src/dns/resolver.c \

@@ -10,7 +10,7 @@ shift 2 2>/dev/null || true
 threads=${*:-1 4 16 64}
 mkdir -p build/bench bench/tmp
 cc -O2 -g -std=c11 -D_GNU_SOURCE -Isrc -o build/bench/spool_bench bench/spool_bench.c src/queue/spool.c src/queue/spool_scan.c src/queue/spool_recycle.c \
-	src/queue/envelope.c src/util/files.c src/util/buffer.c src/util/xalloc.c -lpthread
+	src/queue/envelope.c src/util/files.c src/util/group_sync.c src/util/buffer.c src/util/xalloc.c -lpthread
 for t in $threads; do
 	dir=$(mktemp -d bench/tmp/spool.XXXXXX)
 	build/bench/spool_bench "$dir/spool" "$t" "$count" "$size" ${REMOVE:+remove}

@@ -4,7 +4,7 @@
  * (fdatasync), envelope renamed, directory fsync'd; only then does commit return 0. Concurrent
  * commits are batched (batch_commit): one thread writes all their files, syncs them together,
  * renames, and runs one directory fsync. Directory fsyncs are also group-committed between
- * commits, updates and removes (sync_directory).
+ * commits, updates and removes (spool_sync_directory, util/group_sync.c).
  * Files are reused: a removed message's files become free files that later commits and
  * updates overwrite (spool_recycle.c), because on ext4 without a journal creating an inode
  * cost more CPU than everything else in a commit (perf: 50% of ternd in recently_deleted).
@@ -84,8 +84,7 @@ struct spool *spool_open(const char *directory)
 	spool->directory = xstrdup(directory);
 	spool->directory_fd = fd;
 	pthread_mutex_init(&spool->id_lock, NULL);
-	pthread_mutex_init(&spool->sync_lock, NULL);
-	pthread_cond_init(&spool->sync_done, NULL);
+	group_sync_init(&spool->directory_sync);
 	pthread_mutex_init(&spool->free_lock, NULL);
 	spool->free_names = xcalloc(SPOOL_FREE_MAX, sizeof *spool->free_names);
 	pthread_mutex_init(&spool->commit_lock, NULL);
@@ -99,8 +98,7 @@ void spool_close(struct spool *spool)
 		return;
 	close(spool->directory_fd);
 	pthread_mutex_destroy(&spool->id_lock);
-	pthread_mutex_destroy(&spool->sync_lock);
-	pthread_cond_destroy(&spool->sync_done);
+	group_sync_destroy(&spool->directory_sync);
 	pthread_mutex_destroy(&spool->commit_lock);
 	pthread_cond_destroy(&spool->commit_done);
 	pthread_mutex_destroy(&spool->free_lock);
@@ -149,54 +147,10 @@ void spool_new_id(struct spool *spool, char id[SPOOL_ID_SIZE])
 	snprintf(id, SPOOL_ID_SIZE, "%0*" PRIX64, SPOOL_ID_DIGITS, value);
 }
 
-/* Group commit of the directory fsync. Each caller, after its rename has returned, takes a
- * ticket under the lock. Whoever finds no fsync running becomes the runner: it reads
- * target = sync_requested, drops the lock, fsyncs, and marks every ticket <= target done.
- * Why this is correct: a ticket <= target was taken before the runner read target, and
- * tickets are taken only after the rename completed, so that rename completed before this
- * fsync started, and the fsync covers it. A caller whose ticket arrives while an fsync is
- * running (maybe started before its rename) waits for it and then runs or joins the next.
- * A failed fsync marks its tickets failed; sync_failed_low..high is the hull of all failed
- * ranges, which can only turn a success into a (harmless, retried) failure, never the
- * reverse. */
+/* The directory fsync, group-committed between commits, updates and removes. */
 int spool_sync_directory(struct spool *spool)
 {
-	uint64_t ticket, target;
-	int result, error;
-
-	pthread_mutex_lock(&spool->sync_lock);
-	ticket = ++spool->sync_requested;
-	while (spool->sync_completed < ticket) {
-		if (spool->sync_running) {
-			pthread_cond_wait(&spool->sync_done, &spool->sync_lock);
-			continue;
-		}
-		spool->sync_running = true;
-		target = spool->sync_requested;
-		pthread_mutex_unlock(&spool->sync_lock);
-		result = fsync(spool->directory_fd);
-		error = errno;
-		pthread_mutex_lock(&spool->sync_lock);
-		if (result != 0) {
-			if (spool->sync_failed_high == 0)
-				spool->sync_failed_low = spool->sync_completed + 1;
-			spool->sync_failed_high = target;
-			spool->sync_failed_errno = error;
-		}
-		spool->sync_completed = target;
-		spool->sync_running = false;
-		pthread_cond_broadcast(&spool->sync_done);
-	}
-	result = 0;
-	if (spool->sync_failed_high != 0 && ticket >= spool->sync_failed_low &&
-	    ticket <= spool->sync_failed_high) {
-		error = spool->sync_failed_errno;
-		result = -1;
-	}
-	pthread_mutex_unlock(&spool->sync_lock);
-	if (result != 0)
-		errno = error;
-	return result;
+	return group_sync_run(&spool->directory_sync, spool->directory_fd);
 }
 
 static int encode(const struct envelope *envelope, struct buffer *text)

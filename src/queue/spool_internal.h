@@ -9,6 +9,7 @@
 
 #include "queue/envelope.h"
 #include "queue/spool.h"
+#include "util/group_sync.h"
 
 #define SPOOL_ID_DIGITS 16          /* hex digits of microseconds since the epoch */
 #define SPOOL_FILE_NAME_SIZE (SPOOL_ID_SIZE + 16) /* id + ".env.tmp" or ".msg.free" + NUL */
@@ -22,13 +23,7 @@ struct spool {
 	pthread_mutex_t id_lock;
 	uint64_t last_id; /* the last id handed out (microseconds); ids strictly increase */
 
-	pthread_mutex_t sync_lock;
-	pthread_cond_t sync_done;
-	uint64_t sync_requested; /* tickets handed out */
-	uint64_t sync_completed; /* every ticket <= this is covered by a finished fsync */
-	bool sync_running;
-	uint64_t sync_failed_low, sync_failed_high; /* tickets of failed fsyncs (0, 0: none) */
-	int sync_failed_errno;
+	struct group_sync directory_sync; /* the directory's fsyncs, shared */
 
 	pthread_mutex_t free_lock;
 	char (*free_names)[SPOOL_FILE_NAME_SIZE]; /* SPOOL_FREE_MAX names of durably retired files */
