@@ -374,44 +374,6 @@ int spool_commit(struct spool *spool, const struct envelope *envelope, struct sl
 	return request.result;
 }
 
-/* install_envelope into a free file: overwrites it, syncs it, and swaps it with the
- * envelope (RENAME_EXCHANGE), so the old envelope becomes the free file (free_name), to be
- * given back once the directory fsync made the swap durable; free_name is emptied when there
- * was no old envelope. 0, -1 with errno, or 1 when no free file was usable. */
-static int exchange_envelope(struct spool *spool, const char *id, struct buffer *text,
-                             char free_name[SPOOL_FILE_NAME_SIZE])
-{
-	char final[SPOOL_FILE_NAME_SIZE];
-	int fd;
-
-	if (!spool_recycle_take(spool, free_name))
-		return 1;
-	fd = files_overwrite_unsynced(spool->directory_fd, free_name, buffer_slice(text));
-	if (fd < 0) {
-		files_remove_quietly(spool->directory_fd, free_name);
-		return 1;
-	}
-	if (fdatasync(fd) != 0 || close_synced(&fd) != 0)
-		goto fail;
-	spool_file_name(final, id, ".env");
-	if (renameat2(spool->directory_fd, free_name, spool->directory_fd, final, RENAME_EXCHANGE) == 0)
-		return 0;
-	/* No envelope to swap with (ENOENT), or no RENAME_EXCHANGE here (EINVAL): plain rename. */
-	if ((errno == ENOENT || errno == EINVAL) &&
-	    renameat(spool->directory_fd, free_name, spool->directory_fd, final) == 0) {
-		free_name[0] = '\0';
-		return 0;
-	}
-fail:
-	if (fd >= 0) {
-		int error = errno;
-		close(fd);
-		errno = error;
-	}
-	files_remove_quietly(spool->directory_fd, free_name);
-	return -1;
-}
-
 int spool_update(struct spool *spool, const struct envelope *envelope)
 {
 	char message_name[SPOOL_FILE_NAME_SIZE], free_name[SPOOL_FILE_NAME_SIZE] = "";
@@ -423,7 +385,7 @@ int spool_update(struct spool *spool, const struct envelope *envelope)
 	spool_file_name(message_name, envelope->id, ".msg");
 	/* Never create an envelope for a message that is gone. */
 	if (faccessat(spool->directory_fd, message_name, F_OK, 0) == 0) {
-		installed = exchange_envelope(spool, envelope->id, &text, free_name);
+		installed = spool_recycle_install_envelope(spool, envelope->id, &text, free_name);
 		if (installed == 1) {
 			free_name[0] = '\0';
 			installed = install_envelope(spool, envelope->id, &text);

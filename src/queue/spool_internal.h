@@ -56,5 +56,12 @@ void spool_recycle_put(struct spool *spool, const char *name);
  * after the directory fsync) or, with the pool full, unlinks it (retired empty).
  * 0, or -1 with errno (ENOENT: no such file). */
 int spool_recycle_retire(struct spool *spool, const char *name, char retired[SPOOL_FILE_NAME_SIZE]);
+/* Installs text as id's envelope through a free file: overwritten, fdatasync'd, then swapped
+ * with "<id>.env" (RENAME_EXCHANGE), leaving the old envelope under the free name (in
+ * free_name; emptied when there was no old envelope), to be given back with
+ * spool_recycle_put once the caller's directory fsync made the swap durable.
+ * 0, -1 with errno, or 1 when no free file was usable (nothing changed). */
+int spool_recycle_install_envelope(struct spool *spool, const char *id, struct buffer *text,
+                                   char free_name[SPOOL_FILE_NAME_SIZE]);
 
 #endif

@@ -73,3 +73,46 @@ int spool_recycle_retire(struct spool *spool, const char *name, char retired[SPO
 	}
 	return unlinkat(spool->directory_fd, name, 0);
 }
+
+/* spool_update's install_envelope into a free file: overwrites it, syncs it, and swaps it with the
+ * envelope (RENAME_EXCHANGE), so the old envelope becomes the free file (free_name), to be
+ * given back once the directory fsync made the swap durable; free_name is emptied when there
+ * was no old envelope. 0, -1 with errno, or 1 when no free file was usable. */
+int spool_recycle_install_envelope(struct spool *spool, const char *id, struct buffer *text,
+                                   char free_name[SPOOL_FILE_NAME_SIZE])
+{
+	char final[SPOOL_FILE_NAME_SIZE];
+	int fd, result;
+
+	if (!spool_recycle_take(spool, free_name))
+		return 1;
+	fd = files_overwrite_unsynced(spool->directory_fd, free_name, buffer_slice(text));
+	if (fd < 0) {
+		files_remove_quietly(spool->directory_fd, free_name);
+		return 1;
+	}
+	if (fdatasync(fd) != 0)
+		goto fail;
+	/* close must succeed for the data to count (e.g. on NFS). */
+	result = close(fd);
+	fd = -1;
+	if (result != 0)
+		goto fail;
+	spool_file_name(final, id, ".env");
+	if (renameat2(spool->directory_fd, free_name, spool->directory_fd, final, RENAME_EXCHANGE) == 0)
+		return 0;
+	/* No envelope to swap with (ENOENT), or no RENAME_EXCHANGE here (EINVAL): plain rename. */
+	if ((errno == ENOENT || errno == EINVAL) &&
+	    renameat(spool->directory_fd, free_name, spool->directory_fd, final) == 0) {
+		free_name[0] = '\0';
+		return 0;
+	}
+fail:
+	if (fd >= 0) {
+		int error = errno;
+		close(fd);
+		errno = error;
+	}
+	files_remove_quietly(spool->directory_fd, free_name);
+	return -1;
+}
