@@ -287,7 +287,12 @@ static int write_temporary(const struct maildir *maildir, const char *unique_nam
 {
 	struct message_text text = {return_path, message};
 
-	/* A file left here by a crashed attempt was never renamed into new/: replace it. */
+	if (files_write_new_with(maildir->tmp, unique_name, MAILDIR_FILE_MODE, write_message, &text) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	/* A file left here by a crashed attempt was never renamed into new/: replace it. (Only
+	 * then: an unlink up front cost every delivery a call holding tmp/'s lock.) */
 	if (unlinkat(maildir->tmp, unique_name, 0) != 0 && errno != ENOENT)
 		return -1;
 	return files_write_new_with(maildir->tmp, unique_name, MAILDIR_FILE_MODE, write_message, &text);
