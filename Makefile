@@ -22,7 +22,7 @@ OUT := build/$(MODE)
 CFLAGS_ALL = $(BASE_CFLAGS) $(MODE_CFLAGS) $(CFLAGS)
 
 # The util modules that pure code may use (workpool.c needs libevent, so it is not one).
-UTIL_SOURCES := src/util/buffer.c src/util/xalloc.c src/util/log.c src/util/files.c src/util/address_key.c
+UTIL_SOURCES := src/util/buffer.c src/util/xalloc.c src/util/log.c src/util/files.c src/util/address_key.c src/util/group_sync.c
 LIBRARY_SOURCES := $(filter-out src/cmd/%,$(wildcard src/*/*.c))
 objects = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
@@ -36,7 +36,8 @@ unit_command := src/smtp/command.c src/smtp/address.c
 unit_data_decoder := src/smtp/data_decoder.c
 unit_config := src/conf/config.c src/conf/config_directives.c src/conf/config_values.c src/conf/config_lexer.c src/conf/users_file.c src/conf/aliases_file.c src/conf/domain_file.c src/smtp/address.c src/conf/config_relay.c
 unit_envelope := src/queue/envelope.c
-unit_spool := src/queue/spool.c src/queue/spool_scan.c src/queue/envelope.c
+unit_spool := src/queue/spool.c src/queue/spool_scan.c src/queue/envelope.c src/queue/spool_recycle.c
+unit_spool_recycle := src/queue/spool.c src/queue/spool_scan.c src/queue/envelope.c src/queue/spool_recycle.c
 unit_maildir := src/deliver/maildir.c
 unit_header_fields := src/mailauth/header_fields.c
 unit_address_list := src/mailauth/address_list.c src/smtp/address.c

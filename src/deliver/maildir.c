@@ -3,12 +3,19 @@
  * in new/ or cur/ (an earlier attempt got there before a crash), unless the caller knows no
  * earlier attempt exists; otherwise writes tmp/unique_name ("Return-Path:" line, then the
  * message with CRLF turned into LF), fsyncs it, renames it into new/ and fsyncs new/.
+ * Maildirs it has made or found whole are remembered (a small table), so later deliveries
+ * only open them: no mkdir of each component and of tmp/new/cur per message, which also took
+ * the parent directories' locks. A remembered Maildir that fails to open with ENOENT, or a
+ * delivery into it that fails with ENOENT, is forgotten, so a deleted one is made again (at
+ * once, or on the retry). The fsync of new/ is shared by concurrent deliveries into the same
+ * new/ (util/group_sync.c, keyed by device and inode, so a re-made Maildir is another one).
  * It does not pick the unique name, expand ~ or %u, lock, or know about quotas; the
  * file-system steps (mkdir -p, write-all, create-and-fsync, listing) are util/files.c's. */
 #include "deliver/maildir.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +24,30 @@
 #include <unistd.h>
 
 #include "util/files.h"
+#include "util/group_sync.h"
 #include "util/xalloc.h"
 
 #define MAILDIR_WRITE_CHUNK (256 * 1024) /* bytes converted per write(2) */
 #define MAILDIR_DIRECTORY_MODE 0700
 #define MAILDIR_FILE_MODE 0600
+#define MAILDIR_KNOWN_MAX 256 /* Maildirs remembered as complete; beyond, the oldest is forgotten */
+#define MAILDIR_SYNC_MAX 256  /* new/ directories with a shared fsync; beyond, each fsyncs alone */
+
+/* The shared fsync of one new/ directory. Kept for the process's life: a waiter may be
+ * inside it at any time. */
+struct new_sync {
+	dev_t device;
+	ino_t inode;
+	struct group_sync sync;
+};
+
+/* The paths of Maildirs known to exist whole (durably: made or found by maildir_open's full
+ * path). Shared by the delivery threads. */
+static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *known[MAILDIR_KNOWN_MAX];
+static size_t known_next; /* the slot to fill next, round robin */
+static struct new_sync *new_syncs[MAILDIR_SYNC_MAX]; /* under known_lock */
+static size_t new_sync_count;
 
 /* The open directories of one Maildir. */
 struct maildir {
@@ -59,12 +85,113 @@ static void maildir_close(struct maildir *maildir)
 	errno = error;
 }
 
+/* The slot of path in known, or -1. Under known_lock. */
+static int known_find(const char *path)
+{
+	for (size_t i = 0; i < MAILDIR_KNOWN_MAX; i++)
+		if (known[i] != NULL && strcmp(known[i], path) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool known_contains(const char *path)
+{
+	bool found;
+
+	pthread_mutex_lock(&known_lock);
+	found = known_find(path) >= 0;
+	pthread_mutex_unlock(&known_lock);
+	return found;
+}
+
+static void known_add(const char *path)
+{
+	pthread_mutex_lock(&known_lock);
+	if (known_find(path) < 0) {
+		free(known[known_next]);
+		known[known_next] = xstrdup(path);
+		known_next = (known_next + 1) % MAILDIR_KNOWN_MAX;
+	}
+	pthread_mutex_unlock(&known_lock);
+}
+
+/* Keeps errno. */
+static void known_forget(const char *path)
+{
+	int slot;
+
+	pthread_mutex_lock(&known_lock);
+	slot = known_find(path);
+	if (slot >= 0) {
+		free(known[slot]);
+		known[slot] = NULL;
+	}
+	pthread_mutex_unlock(&known_lock);
+}
+
+/* The shared fsync of the directory open as fd, or NULL (the table is full, or fstat failed). */
+static struct group_sync *sync_of(int fd)
+{
+	struct group_sync *found = NULL;
+	struct stat status;
+
+	if (fstat(fd, &status) != 0)
+		return NULL;
+	pthread_mutex_lock(&known_lock);
+	for (size_t i = 0; i < new_sync_count && found == NULL; i++)
+		if (new_syncs[i]->device == status.st_dev && new_syncs[i]->inode == status.st_ino)
+			found = &new_syncs[i]->sync;
+	if (found == NULL && new_sync_count < MAILDIR_SYNC_MAX) {
+		struct new_sync *entry = xcalloc(1, sizeof *entry);
+
+		entry->device = status.st_dev;
+		entry->inode = status.st_ino;
+		group_sync_init(&entry->sync);
+		new_syncs[new_sync_count++] = entry;
+		found = &entry->sync;
+	}
+	pthread_mutex_unlock(&known_lock);
+	return found;
+}
+
+/* fsyncs new/, sharing the fsync with concurrent deliveries into it. */
+static int sync_new(const struct maildir *maildir)
+{
+	struct group_sync *sync = sync_of(maildir->new);
+
+	return sync != NULL ? group_sync_run(sync, maildir->new) : fsync(maildir->new);
+}
+
+/* Opens path and its tmp/, new/ and cur/, all of which must exist. */
+static int open_existing(struct maildir *maildir, const char *path)
+{
+	maildir->top = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (maildir->top < 0)
+		return -1;
+	maildir->tmp = openat(maildir->top, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	maildir->new = openat(maildir->top, "new", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	maildir->cur = openat(maildir->top, "cur", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (maildir->tmp < 0 || maildir->new < 0 || maildir->cur < 0) {
+		maildir_close(maildir);
+		maildir->top = maildir->tmp = maildir->new = maildir->cur = -1;
+		return -1;
+	}
+	return 0;
+}
+
 /* Opens path and its tmp/, new/ and cur/, creating whatever is missing. */
 static int maildir_open(struct maildir *maildir, const char *path)
 {
 	bool created = false;
 
 	maildir->top = maildir->tmp = maildir->new = maildir->cur = -1;
+	if (known_contains(path)) {
+		if (open_existing(maildir, path) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return -1;
+		known_forget(path); /* deleted since: make it again */
+	}
 	/* Its parents are fsync'd too: the Maildir's own entry is durable before mail is promised. */
 	if (files_make_directories(path, MAILDIR_DIRECTORY_MODE) != 0)
 		goto fail;
@@ -78,6 +205,7 @@ static int maildir_open(struct maildir *maildir, const char *path)
 		goto fail;
 	if (created && fsync(maildir->top) != 0)
 		goto fail;
+	known_add(path);
 	return 0;
 fail:
 	maildir_close(maildir);
@@ -159,7 +287,12 @@ static int write_temporary(const struct maildir *maildir, const char *unique_nam
 {
 	struct message_text text = {return_path, message};
 
-	/* A file left here by a crashed attempt was never renamed into new/: replace it. */
+	if (files_write_new_with(maildir->tmp, unique_name, MAILDIR_FILE_MODE, write_message, &text) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	/* A file left here by a crashed attempt was never renamed into new/: replace it. (Only
+	 * then: an unlink up front cost every delivery a call holding tmp/'s lock.) */
 	if (unlinkat(maildir->tmp, unique_name, 0) != 0 && errno != ENOENT)
 		return -1;
 	return files_write_new_with(maildir->tmp, unique_name, MAILDIR_FILE_MODE, write_message, &text);
@@ -197,7 +330,7 @@ static enum maildir_result deliver_into(const struct maildir *maildir, const cha
 		files_remove_quietly(maildir->tmp, unique_name);
 		return moved > 0 ? MAILDIR_ALREADY_DELIVERED : MAILDIR_FAILED;
 	}
-	if (fsync(maildir->new) != 0) {
+	if (sync_new(maildir) != 0) {
 		/* Not durable: take it back, so the retry delivers again instead of finding it. */
 		files_remove_quietly(maildir->new, unique_name);
 		return MAILDIR_FAILED;
@@ -224,6 +357,9 @@ enum maildir_result maildir_deliver(const char *path, const char *unique_name, c
 		result = found > 0 ? MAILDIR_ALREADY_DELIVERED : MAILDIR_FAILED;
 	else
 		result = deliver_into(&maildir, unique_name, return_path, message);
+	/* E.g. tmp/ deleted while open: the retry makes the Maildir again. */
+	if (result == MAILDIR_FAILED && errno == ENOENT)
+		known_forget(path);
 	maildir_close(&maildir);
 	return result;
 }

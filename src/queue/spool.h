@@ -35,7 +35,8 @@ int spool_commit(struct spool *spool, const struct envelope *envelope, struct sl
  * directory fsync). Returns 0 or -1 with errno. */
 int spool_update(struct spool *spool, const struct envelope *envelope);
 
-/* Removes a message: envelope first, then the message file, then fsyncs the directory.
+/* Removes a message: envelope first, then the message file (both kept as free files for
+ * later commits, spool_recycle.c), then fsyncs the directory.
  * Returns 0 or -1 with errno. */
 int spool_remove(struct spool *spool, const char *id);
 

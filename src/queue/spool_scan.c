@@ -1,7 +1,8 @@
 /* spool_scan: the start-up scan of the spool directory (spool_scan in spool.h). It lists the
  * complete messages (an envelope ending in "end" and its message file), deletes what an
- * interrupted commit left (temporaries, incomplete envelopes, messages without envelope) and
- * leaves corrupt envelopes for a person. Not safe while commits run. */
+ * interrupted commit left (temporaries, incomplete envelopes, messages without envelope),
+ * hands free files back to the pool (spool_recycle.c) and leaves corrupt envelopes for a
+ * person. Not safe while commits run. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -68,6 +69,21 @@ static char *id_with_suffix(const char *name, const char *suffix)
 	return id;
 }
 
+/* A free file (spool_recycle.c) goes back to the pool; its id counts as used, so no new
+ * message can be retired onto its name. */
+static void note_free_file(struct spool *spool, const char *name)
+{
+	char id[SPOOL_ID_SIZE];
+	size_t length = strcspn(name, ".");
+
+	if (length < sizeof id) {
+		memcpy(id, name, length);
+		id[length] = '\0';
+		spool_note_existing_id(spool, id);
+	}
+	spool_recycle_put(spool, name);
+}
+
 /* Sorts one directory entry: removes temporaries, lists envelopes and messages. */
 static int scan_entry(const char *name, void *context)
 {
@@ -77,7 +93,10 @@ static int scan_entry(const char *name, void *context)
 
 	if (name[0] == '.')
 		return 0;
-	if (length > 4 && strcmp(name + length - 4, ".tmp") == 0) {
+	if (length > strlen(SPOOL_FREE_SUFFIX) &&
+	    strcmp(name + length - strlen(SPOOL_FREE_SUFFIX), SPOOL_FREE_SUFFIX) == 0) {
+		note_free_file(lists->spool, name);
+	} else if (length > 4 && strcmp(name + length - 4, ".tmp") == 0) {
 		if (unlinkat(lists->spool->directory_fd, name, 0) != 0 && errno != ENOENT)
 			return -1;
 		lists->removed = true;

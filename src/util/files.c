@@ -146,6 +146,22 @@ int files_write_new_unsynced(int directory_fd, const char *name, mode_t mode, st
 	return -1;
 }
 
+int files_overwrite_unsynced(int directory_fd, const char *name, struct slice data)
+{
+	int fd, error;
+
+	/* O_NOFOLLOW: the name is ours, a symlink there is not. */
+	fd = openat(directory_fd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (files_write_all(fd, data.data, data.length) == 0 && ftruncate(fd, (off_t)data.length) == 0)
+		return fd;
+	error = errno;
+	close(fd);
+	errno = error;
+	return -1;
+}
+
 void files_start_writeback(int fd)
 {
 	int error = errno;

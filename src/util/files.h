@@ -43,6 +43,13 @@ int files_write_new(int directory_fd, const char *name, mode_t mode, struct slic
  * to sync and close), or -1 with errno, the file this call created removed. */
 int files_write_new_unsynced(int directory_fd, const char *name, mode_t mode, struct slice data);
 
+/* Overwrites the existing regular file name in directory_fd with data (the caller's) and
+ * cuts it to data's length, unsynced, like files_write_new_unsynced: for reusing a file
+ * rather than creating one (see spool_recycle.c: on ext4 without a journal, allocating an
+ * inode scans past every recently deleted one). Returns the open file descriptor (the
+ * caller's to sync and close), or -1 with errno; on failure the file holds unknown content. */
+int files_overwrite_unsynced(int directory_fd, const char *name, struct slice data);
+
 /* Starts writing fd's dirty pages to the device without waiting (sync_file_range), so that
  * fdatasyncs issued afterwards for several files find their I/O already in flight. Only a
  * hint: it never fails; the fdatasync that follows reports any error. */

@@ -1,9 +1,12 @@
 /* Unit tests for deliver/maildir.c: creating the Maildir, the exact bytes written (golden),
  * CRLF-to-LF conversion across write-chunk boundaries, not delivering twice (new/ or cur/),
  * what skipping that check (check_earlier_copy false) still guarantees, replacing a stale
- * tmp/ file, and failures that leave nothing behind. */
+ * tmp/ file, re-making a deleted Maildir, concurrent deliveries, and failures that leave
+ * nothing behind. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +271,73 @@ static void test_stale_temporary_file_is_replaced(void)
 	temporary_directory_remove(top);
 }
 
+static void remove_directory(const char *path, const char *sub)
+{
+	char *command = xasprintf("rm -rf '%s/%s'", path, sub);
+
+	CHECK_INT(system(command), 0);
+	free(command);
+}
+
+/* The Maildir is remembered after the first delivery; deleting it (or part of it) must not
+ * stop later deliveries: it is made again, at once or on the retry. */
+static void test_deleted_maildir_is_made_again(void)
+{
+	char *top = temporary_directory_create("maildir");
+	char *path = xasprintf("%s/home/bob/Maildir", top);
+	enum maildir_result result;
+
+	CHECK_INT(deliver(path, "Q20.bob", MESSAGE), MAILDIR_DELIVERED);
+	CHECK_INT(deliver(path, "Q21.bob", MESSAGE), MAILDIR_DELIVERED);
+	remove_directory(top, "home");
+	CHECK_INT(deliver(path, "Q22.bob", MESSAGE), MAILDIR_DELIVERED);
+	CHECK(is_private_directory(path, "new"));
+	remove_directory(path, "cur");
+	CHECK_INT(deliver(path, "Q23.bob", MESSAGE), MAILDIR_DELIVERED);
+	CHECK(is_private_directory(path, "cur"));
+	remove_directory(path, "new");
+	result = deliver(path, "Q24.bob", MESSAGE);
+	if (result == MAILDIR_FAILED)
+		result = deliver(path, "Q24.bob", MESSAGE);
+	CHECK_INT(result, MAILDIR_DELIVERED);
+	CHECK_INT(count_entries(path, "new"), 1);
+	free(path);
+	temporary_directory_remove(top);
+}
+
+#define DELIVERY_THREADS 8
+#define DELIVERIES_PER_THREAD 25
+
+static char *concurrent_path;
+
+static void *deliver_many(void *number)
+{
+	for (int i = 0; i < DELIVERIES_PER_THREAD; i++) {
+		char *name = xasprintf("Q%ld.%d.bob", (long)(intptr_t)number, i);
+
+		CHECK_INT(deliver(concurrent_path, name, MESSAGE), MAILDIR_DELIVERED);
+		free(name);
+	}
+	return NULL;
+}
+
+/* Concurrent deliveries into one Maildir share the fsyncs of new/ and all arrive. */
+static void test_concurrent_deliveries_all_arrive(void)
+{
+	char *top = temporary_directory_create("maildir");
+	pthread_t threads[DELIVERY_THREADS];
+
+	concurrent_path = xasprintf("%s/Maildir", top);
+	for (long i = 0; i < DELIVERY_THREADS; i++)
+		pthread_create(&threads[i], NULL, deliver_many, (void *)(intptr_t)i);
+	for (int i = 0; i < DELIVERY_THREADS; i++)
+		pthread_join(threads[i], NULL);
+	CHECK_INT(count_entries(concurrent_path, "new"), DELIVERY_THREADS * DELIVERIES_PER_THREAD);
+	CHECK_INT(count_entries(concurrent_path, "tmp"), 0);
+	free(concurrent_path);
+	temporary_directory_remove(top);
+}
+
 static void test_unwritable_path_fails(void)
 {
 	char *top = temporary_directory_create("maildir");
@@ -344,6 +414,8 @@ int main(void)
 	RUN(test_unchecked_delivery_skips_the_look_in_cur);
 	RUN(test_name_prefix_is_not_a_match);
 	RUN(test_stale_temporary_file_is_replaced);
+	RUN(test_deleted_maildir_is_made_again);
+	RUN(test_concurrent_deliveries_all_arrive);
 	RUN(test_unwritable_path_fails);
 	RUN(test_full_disk_leaves_nothing);
 	RUN(test_unsafe_names_are_refused);
