@@ -26,6 +26,7 @@ hostname mx.bench.test
 spool "spool"
 listen $tern_address smtp
 resolver 127.0.0.1:53
+trusted 127.0.0.0/8                  # as Postfix's default mynetworks: loopback clients are not SPF/DKIM/DMARC-checked
 max-connections-per-ip 1000
 domain bench.test {
     users "users"
