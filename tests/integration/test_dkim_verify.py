@@ -160,13 +160,32 @@ def dkimpy_sign(message, key, selector, canonicalization="relaxed/relaxed", **op
 
 # ---- OpenDKIM, in test mode, without the network ----
 
+def private_base():
+    """A directory none of whose ancestors others may write: the build tree, else (a checkout
+    under /tmp, say) the home directory or /run."""
+    import pathlib
+    import stat as stat_module
+
+    def private(path):
+        path = path.resolve()
+        return all(not (p.stat().st_mode & (stat_module.S_IWGRP | stat_module.S_IWOTH))
+                   for p in [path, *path.parents])
+    for candidate in (BUILD, pathlib.Path.home(), pathlib.Path("/run")):
+        if candidate.is_dir() and private(candidate):
+            return candidate
+    return None
+
+
 @pytest.fixture(scope="module")
 def opendkim_dir(keys):
     """OpenDKIM refuses keys and configs under a directory others may write (/tmp is one), so
-    its files live under the build tree; removed afterwards."""
+    its files live under a private one (private_base); removed afterwards."""
     if shutil.which("opendkim") is None or subprocess.run(["unshare", "-n", "true"]).returncode != 0:
         pytest.skip("needs opendkim and unshare -n")
-    directory = BUILD / f"opendkim-{uuid.uuid4().hex[:8]}"
+    base = private_base()
+    if base is None:
+        pytest.skip("no directory without world-writable parents for OpenDKIM's files")
+    directory = base / f"tern-opendkim-{uuid.uuid4().hex[:8]}"
     directory.mkdir(mode=0o700, parents=True)
     for name in ("rsa", "ed25519"):
         path = directory / f"{name}.key"
