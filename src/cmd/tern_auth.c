@@ -93,8 +93,8 @@ int tern_auth(int argc, char **argv)
 	static const struct option options[] = {
 	    {"ip", required_argument, NULL, 'i'},          {"helo", required_argument, NULL, 'h'},
 	    {"sender", required_argument, NULL, 's'},      {"authserv-id", required_argument, NULL, 'a'},
-	    {"resolver", required_argument, NULL, 'r'},    {NULL, 0, NULL, 0}};
-	const char *ip = NULL, *server = NULL;
+	    {NULL, 0, NULL, 0}};
+	const char *ip = NULL, *server = tern_resolver();
 	char hostname[256] = "localhost";
 	struct auth_question question = {.request = {.authserv_id = hostname, .sender = "", .helo = ""}};
 	struct buffer message;
@@ -107,7 +107,6 @@ int tern_auth(int argc, char **argv)
 		case 'h': question.request.helo = optarg; break;
 		case 's': question.request.sender = optarg; break;
 		case 'a': question.request.authserv_id = optarg; break;
-		case 'r': server = optarg; break;
 		default: return usage();
 		}
 	}

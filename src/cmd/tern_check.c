@@ -72,7 +72,7 @@ static bool parse_port(const char *text, unsigned *port)
 static int parse(int argc, char **argv, struct arguments *arguments)
 {
 	static const struct option options[] = {
-	    {"resolver", required_argument, NULL, 'r'},     {"json", no_argument, NULL, 'j'},
+	    {"json", no_argument, NULL, 'j'},
 	    {"ca", required_argument, NULL, 'a'},           {"port", required_argument, NULL, 'p'},
 	    {"https-port", required_argument, NULL, 'H'},   {"helo", required_argument, NULL, 'h'},
 	    {"trust-anchor", required_argument, NULL, 't'}, {"no-probe", no_argument, NULL, 'n'},
@@ -84,13 +84,11 @@ static int parse(int argc, char **argv, struct arguments *arguments)
 	int option;
 
 	o->port = 25;
+	o->resolver = tern_resolver();
 	o->https_port = 443; /* RFC 8461 §3.3 */
 	o->trust_anchor = access(DEFAULT_TRUST_ANCHOR, R_OK) == 0 ? DEFAULT_TRUST_ANCHOR : NULL;
 	while ((option = getopt_long(argc, argv, "c:", options, NULL)) != -1) {
 		switch (option) {
-		case 'r':
-			o->resolver = optarg;
-			break;
 		case 'j':
 			arguments->json = true;
 			break;

@@ -14,4 +14,9 @@ int tern_check(int argc, char **argv);    /* deliverability doctor: a domain, a 
 int tern_spf(int argc, char **argv);      /* the SPF result for a client, and why */
 int tern_auth(int argc, char **argv);     /* the Authentication-Results ternd would add */
 
+/* --resolver ADDR[:PORT] is every command's option: tern.c takes it out of the arguments,
+ * wherever it stands, into $TERN_RESOLVER, and this returns it (NULL: the system's resolver,
+ * or the config's). */
+const char *tern_resolver(void);
+
 #endif

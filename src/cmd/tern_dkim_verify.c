@@ -71,8 +71,8 @@ static int verify(struct slice message, const char *server)
 
 int tern_dkim_verify(int argc, char **argv)
 {
-	static const struct option options[] = {{"resolver", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
-	const char *server = NULL;
+	static const struct option options[] = {{NULL, 0, NULL, 0}};
+	const char *server = tern_resolver();
 	struct buffer message;
 	int option, status = 1;
 

@@ -164,9 +164,8 @@ int tern_policy(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'}, {"ip", required_argument, NULL, 'i'},
 	    {"user", required_argument, NULL, 'u'},   {"port", required_argument, NULL, 'p'},
 	    {"from", required_argument, NULL, 'f'},   {"to", required_argument, NULL, 't'},
-	    {"helo", required_argument, NULL, 'h'},   {"resolver", required_argument, NULL, 'r'},
-	    {NULL, 0, NULL, 0}};
-	struct policy_question question = {.port = 25};
+	    {"helo", required_argument, NULL, 'h'},   {NULL, 0, NULL, 0}};
+	struct policy_question question = {.port = 25, .resolver = tern_resolver()};
 	struct buffer errors;
 	struct config *config;
 	int option, status;
@@ -180,7 +179,6 @@ int tern_policy(int argc, char **argv)
 		case 'f': question.from = optarg; break;
 		case 't': question.to = optarg; break;
 		case 'h': question.helo = optarg; break;
-		case 'r': question.resolver = optarg; break;
 		default: return usage();
 		}
 	}

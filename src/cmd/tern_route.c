@@ -114,17 +114,14 @@ static int look_up(const char *domain, const char *server, unsigned port)
 
 int tern_route(int argc, char **argv)
 {
-	static const struct option options[] = {
-	    {"resolver", required_argument, NULL, 'r'}, {"port", required_argument, NULL, 'p'}, {NULL, 0, NULL, 0}};
-	const char *server = NULL;
+	static const struct option options[] = {{"port", required_argument, NULL, 'p'}, {NULL, 0, NULL, 0}};
+	const char *server = tern_resolver();
 	unsigned long port = 25;
 	char *end;
 	int option;
 
 	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		if (option == 'r') {
-			server = optarg;
-		} else if (option == 'p') {
+		if (option == 'p') {
 			port = strtoul(optarg, &end, 10);
 			if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || port == 0 || port > 65535)
 				return usage();

@@ -74,9 +74,8 @@ int tern_spf(int argc, char **argv)
 	static const struct option options[] = {{"ip", required_argument, NULL, 'i'},
 	                                        {"sender", required_argument, NULL, 's'},
 	                                        {"helo", required_argument, NULL, 'h'},
-	                                        {"resolver", required_argument, NULL, 'r'},
 	                                        {NULL, 0, NULL, 0}};
-	const char *ip = NULL, *sender = NULL, *helo = NULL, *server = NULL;
+	const char *ip = NULL, *sender = NULL, *helo = NULL, *server = tern_resolver();
 	unsigned char address[16];
 	int option;
 
@@ -90,9 +89,6 @@ int tern_spf(int argc, char **argv)
 			break;
 		case 'h':
 			helo = optarg;
-			break;
-		case 'r':
-			server = optarg;
 			break;
 		default:
 			return usage();

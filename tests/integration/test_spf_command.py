@@ -154,3 +154,24 @@ def test_rfc7208_7_3_macro_with_space_is_escaped(dns_server):
     dns_server.add("a\\032b.example.test", "A", "127.0.0.2")
     _, output, _ = spf(dns_server, "--ip", "192.0.2.1", "--sender", "k@example.test")
     assert fields(output)[0] == "pass", output
+
+
+def test_resolver_option_anywhere_or_from_the_environment(dns_server):  # noqa: F811 (the fixture)
+    """--resolver belongs to every tern command: before the command, after it, or $TERN_RESOLVER."""
+    import os
+    dns_server.add("anywhere.test", "TXT", '"v=spf1 ip4:192.0.2.0/24 -all"')
+    question = ["--ip", "192.0.2.5", "--sender", "a@anywhere.test"]
+    outputs = [
+        subprocess.run([str(TERN), "--resolver", dns_server.address, "spf", *question], capture_output=True,
+                       text=True, timeout=30),
+        subprocess.run([str(TERN), "spf", *question, f"--resolver={dns_server.address}"], capture_output=True,
+                       text=True, timeout=30),
+        subprocess.run([str(TERN), "spf", *question], capture_output=True, text=True, timeout=30,
+                       env=dict(os.environ, TERN_RESOLVER=dns_server.address)),
+    ]
+    assert all(o.returncode == 0 and o.stdout.startswith("pass\n") for o in outputs), outputs
+    assert subprocess.run([str(TERN), "spf", *question, "--resolver"], capture_output=True).returncode == 2
+    # a command that looks nothing up takes it too
+    passwd = subprocess.run([str(TERN), "--resolver", dns_server.address, "passwd"], input="secret\nsecret\n",
+                            capture_output=True, text=True, timeout=30)
+    assert passwd.returncode == 0 and passwd.stdout.startswith("$"), passwd
