@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "check.h"
+#include "check_golden.h"
 #include "mailauth/authentication_results.h"
 #include "util/buffer.h"
 #include "util/xalloc.h"
 
-#define GOLDEN_DIRECTORY "tests/unit/golden"
 #define AUTHSERV_ID      "mx.example.org"
 
 #define B_RSA   "dzdVyOfAKCdLXdJOc9G2q8LoXSlEniSbav+yuU4zGeeruD00lszZVoG4ZHRNiYzR"
@@ -72,44 +72,6 @@ static const struct golden_case golden_cases[] = {
     {"none", none},
 };
 
-static char *read_file(const char *path, size_t *length)
-{
-	FILE *file = fopen(path, "rb");
-	struct buffer content;
-	char chunk[4096];
-	size_t got;
-
-	if (file == NULL)
-		return NULL;
-	buffer_init(&content, 1 << 20);
-	while ((got = fread(chunk, 1, sizeof chunk, file)) > 0)
-		buffer_append(&content, chunk, got);
-	fclose(file);
-	*length = content.length;
-	return content.data ? content.data : xstrdup("");
-}
-
-static void check_golden(const char *name, const struct buffer *output)
-{
-	char *path = xasprintf("%s/authentication_results_%s.txt", GOLDEN_DIRECTORY, name);
-	size_t length = 0;
-	char *golden;
-
-	if (getenv("TERN_UPDATE_GOLDEN") != NULL) {
-		FILE *file = fopen(path, "wb");
-		CHECK(file != NULL && fwrite(output->data, 1, output->length, file) == output->length);
-		if (file != NULL)
-			fclose(file);
-	}
-	golden = read_file(path, &length);
-	if (golden == NULL || length != output->length || memcmp(golden, output->data, length) != 0) {
-		fprintf(stderr, "%s: differs; got:\n%s", path, output->data);
-		check_failures_in_test++;
-	}
-	free(golden);
-	free(path);
-}
-
 /* Every line within 78 columns (a TAB as 8) unless it is one word, every CRLF but the last
  * followed by WSP (a fold), no other CR or LF, no control. */
 static void check_shape(const struct buffer *field)
@@ -142,10 +104,12 @@ static void test_golden_files(void)
 		struct authentication_results_method methods[8];
 		size_t count = golden_cases[i].fill(methods);
 		struct buffer out;
+		char name[128];
 
 		buffer_init(&out, 1 << 16);
 		CHECK(authentication_results_format(AUTHSERV_ID, methods, count, &out));
-		check_golden(golden_cases[i].name, &out);
+		snprintf(name, sizeof name, "authentication_results_%s.txt", golden_cases[i].name);
+		check_golden(name, buffer_slice(&out));
 		check_shape(&out);
 		buffer_free(&out);
 	}

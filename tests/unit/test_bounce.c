@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "check.h"
+#include "check_golden.h"
 #include "deliver/bounce.h"
 #include "util/buffer.h"
 #include "util/xalloc.h"
 
 /* clang-format off */
-#define GOLDEN_DIRECTORY  "tests/unit/golden"
 #define BOUNDARY          "tern-8F3A0C1D2E"
 #define ORIGINAL(literal) {.data = literal, .length = sizeof(literal) - 1}
 #define RECIPIENTS(array) .recipients = array, .recipient_count = sizeof(array) / sizeof(array[0])
@@ -92,61 +92,6 @@ static const struct bounce_info *golden_case(const char *name)
 	abort(); /* a typo in this file */
 }
 
-static char *read_file(const char *path, size_t *length)
-{
-	FILE *file = fopen(path, "rb");
-	struct buffer content;
-	char chunk[4096];
-	size_t got;
-
-	if (file == NULL)
-		return NULL;
-	buffer_init(&content, 1 << 24);
-	while ((got = fread(chunk, 1, sizeof chunk, file)) > 0)
-		buffer_append(&content, chunk, got);
-	fclose(file);
-	*length = content.length;
-	return content.data ? content.data : xstrdup("");
-}
-
-static void write_file(const char *path, const struct buffer *content)
-{
-	FILE *file = fopen(path, "wb");
-
-	CHECK(file != NULL);
-	if (file == NULL)
-		return;
-	CHECK(fwrite(content->data, 1, content->length, file) == content->length);
-	CHECK(fclose(file) == 0);
-}
-
-/* Compares output with the golden file byte for byte; on a difference names the first line. */
-static void check_golden(const char *name, const struct buffer *output)
-{
-	char *path = xasprintf("%s/bounce_%s.eml", GOLDEN_DIRECTORY, name);
-	size_t length = 0, at = 0, line = 1;
-	char *golden;
-
-	if (getenv("TERN_UPDATE_GOLDEN") != NULL)
-		write_file(path, output);
-	golden = read_file(path, &length);
-	if (golden == NULL) {
-		fprintf(stderr, "%s: cannot read (run from the repository root)\n", path);
-		check_failures_in_test++;
-		free(path);
-		return;
-	}
-	while (at < length && at < output->length && golden[at] == output->data[at])
-		line += golden[at++] == '\n';
-	if (at != length || at != output->length) {
-		fprintf(stderr, "%s: differs at line %zu (octet %zu): got \"%.60s\"\n", path, line, at,
-		        output->data + (at < output->length ? at : output->length));
-		check_failures_in_test++;
-	}
-	free(golden);
-	free(path);
-}
-
 static void build(const struct bounce_info *info, struct buffer *out)
 {
 	buffer_init(out, 1 << 24);
@@ -157,9 +102,11 @@ static void test_golden_files(void)
 {
 	for (size_t i = 0; i < sizeof golden_cases / sizeof golden_cases[0]; i++) {
 		struct buffer out;
+		char name[128];
 
 		build(&golden_cases[i].info, &out);
-		check_golden(golden_cases[i].name, &out);
+		snprintf(name, sizeof name, "bounce_%s.eml", golden_cases[i].name);
+		check_golden(name, buffer_slice(&out));
 		buffer_free(&out);
 	}
 }
