@@ -6,6 +6,7 @@
 #   bench/acceptance.sh [SESSIONS] [MESSAGES] [SIZE] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/ternd-config.sh
 sessions=${1:-20} messages=${2:-5000} size=${3:-4096} rounds=${4:-3}
 work=$(realpath -m bench/tmp)
 tern_address=127.0.0.1:2625 postfix_address=127.0.0.1:2626
@@ -18,22 +19,8 @@ cleanup() {
 trap cleanup EXIT
 
 start_ternd() {
-	rm -rf "$work/tern" && mkdir -p "$work/tern"
-	printf 'bob:x\npostmaster:x\n' > "$work/tern/users"
-	: > "$work/tern/aliases"
-	cat > "$work/tern/ternd.conf" <<CONF
-hostname mx.bench.test
-spool "spool"
-listen $tern_address smtp
-resolver 127.0.0.1:53
-trusted 127.0.0.0/8                  # as Postfix's default mynetworks: loopback clients are not SPF/DKIM/DMARC-checked
-max-connections-per-ip 1000
-domain bench.test {
-    users "users"
-    aliases "aliases"
-    deliver maildir "mail/%u/Maildir"
-}
-CONF
+	rm -rf "$work/tern"
+	write_ternd_config "$work/tern" "$tern_address" 127.0.0.1:53 "max-connections-per-ip 1000"
 	build/release/ternd -d -c "$work/tern/ternd.conf" 2> "$work/tern/ternd.log" &
 	ternd_pid=$!
 	sleep 0.5

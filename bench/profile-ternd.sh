@@ -7,6 +7,7 @@
 #   bench/profile-ternd.sh [SESSIONS] [MESSAGES] [SIZE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/ternd-config.sh
 sessions=${1:-20} messages=${2:-5000} size=${3:-4096}
 work=$(realpath -m bench/tmp/profile)
 address=127.0.0.1:2627
@@ -14,22 +15,8 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; true; }
 trap cleanup EXIT
 
-rm -rf "$work" && mkdir -p "$work"
-printf 'bob:x\npostmaster:x\n' > "$work/users"
-: > "$work/aliases"
-cat > "$work/ternd.conf" <<CONF
-hostname mx.bench.test
-spool "spool"
-listen $address smtp
-resolver 127.0.0.1:53
-trusted 127.0.0.0/8                  # as Postfix's default mynetworks: loopback clients are not SPF/DKIM/DMARC-checked
-max-connections-per-ip 1000
-domain bench.test {
-    users "users"
-    aliases "aliases"
-    deliver maildir "mail/%u/Maildir"
-}
-CONF
+rm -rf "$work"
+write_ternd_config "$work" "$address" 127.0.0.1:53 "max-connections-per-ip 1000"
 ternd=${TERND:-build/release/ternd}
 [ -z "${TERND:-}" ] && make -s MODE=release build/release/ternd
 if [ "${STRACE:-0}" = 1 ]; then

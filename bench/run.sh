@@ -16,6 +16,7 @@
 #   ROUNDS=N SERVERS="ternd postfix" SCENARIOS="accept idle outbound disk" narrow it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/ternd-config.sh
 quick=${QUICK:-0}
 if [ "$quick" = 1 ]; then
 	rounds=${ROUNDS:-1} idle=${IDLE:-1000} idle_rounds=${IDLE_ROUNDS:-1} out=${OUT:-300}
@@ -84,24 +85,9 @@ wait_listening() {
 }
 
 start_ternd() {
-	mkdir -p "$work/tern"
-	printf 'bob:x\npostmaster:x\n' > "$work/tern/users"
-	: > "$work/tern/aliases"
-	cat > "$work/tern/ternd.conf" <<CONF
-hostname mx.bench.test
-spool "spool"
-listen ${address[ternd]}:$port smtp
-control-socket "control.sock"
-trusted 127.0.0.0/8
-resolver $1
+	write_ternd_config "$work/tern" "${address[ternd]}:$port" "$1" "control-socket \"control.sock\"
 max-connections $((idle + 100))
-max-connections-per-ip $((idle + 100))
-domain bench.test {
-    users "users"
-    aliases "aliases"
-    deliver maildir "mail/%u/Maildir"
-}
-CONF
+max-connections-per-ip $((idle + 100))"
 	build/release/ternd -d -c "$work/tern/ternd.conf" 2> "$work/tern/ternd.log" &
 	ternd_pid=$!
 	wait_listening "${address[ternd]}" $port
