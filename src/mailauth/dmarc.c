@@ -3,7 +3,8 @@
  * _dmarc.<Organizational Domain> (if it differs); exactly one record is a policy, several are
  * none. NXDOMAIN and NODATA are "no record"; SERVFAIL, timeouts and DNSSEC failures are
  * temperror (the receiver's choice, §6.6.3, so that enforcement defers rather than rejects).
- * Then dmarc_policy_evaluate. Not here: the DNS itself, reports. */
+ * The verdict is dmarc_policy_evaluate's, made by the caller (inbound_auth) once DKIM is in too.
+ * Not here: the DNS itself, reports. */
 #include "mailauth/dmarc.h"
 
 #include <stdio.h>
@@ -22,19 +23,6 @@ struct dmarc_lookup {
 	char from_domain[DMARC_POLICY_DOMAIN_SIZE];
 	char org_domain[DMARC_POLICY_DOMAIN_SIZE];
 	bool asking_org_domain;
-};
-
-/* dmarc_check: discovery, then the verdict on the inputs kept here. */
-struct dmarc_whole_check {
-	const struct org_domain *list;
-	const struct dmarc_sampler *sampler;
-	dmarc_done done;
-	void *context;
-	char from_domain[DMARC_POLICY_DOMAIN_SIZE];
-	bool spf_pass;
-	char spf_domain[DMARC_POLICY_DOMAIN_SIZE];
-	size_t dkim_count;
-	char dkim_domains[DMARC_SIGNATURES_MAX][DMARC_POLICY_DOMAIN_SIZE];
 };
 
 static void finish(struct dmarc_lookup *lookup, const struct dmarc_discovery *discovery)
@@ -131,35 +119,4 @@ void dmarc_discover(struct resolver *resolver, const struct org_domain *list, co
 		return;
 	}
 	ask(lookup);
-}
-
-static void on_found(void *context, const struct dmarc_discovery *discovery)
-{
-	struct dmarc_whole_check *whole = context;
-	const char *domains[DMARC_SIGNATURES_MAX];
-	struct dmarc_inputs inputs = {discovery->domain[0] ? whole->from_domain : "", whole->spf_pass,
-	                              whole->spf_domain, whole->dkim_count, domains};
-	struct dmarc_outcome outcome;
-
-	for (size_t i = 0; i < whole->dkim_count; i++)
-		domains[i] = whole->dkim_domains[i];
-	dmarc_policy_evaluate(whole->list, &inputs, discovery, whole->sampler, &outcome);
-	whole->done(whole->context, &outcome);
-	free(whole);
-}
-
-void dmarc_check(struct resolver *resolver, const struct org_domain *list, const struct dmarc_inputs *inputs,
-                 const struct dmarc_sampler *sampler, dmarc_done done, void *context)
-{
-	struct dmarc_whole_check *whole = xcalloc(1, sizeof *whole);
-
-	*whole = (struct dmarc_whole_check){.list = list, .sampler = sampler, .done = done, .context = context};
-	normalize(whole->from_domain, sizeof whole->from_domain, inputs->from_domain);
-	whole->spf_pass = inputs->spf_pass;
-	snprintf(whole->spf_domain, sizeof whole->spf_domain, "%s", inputs->spf_domain ? inputs->spf_domain : "");
-	for (size_t i = 0; i < inputs->dkim_count && whole->dkim_count < DMARC_SIGNATURES_MAX; i++)
-		if (inputs->dkim_domains[i] != NULL)
-			snprintf(whole->dkim_domains[whole->dkim_count++], DMARC_POLICY_DOMAIN_SIZE, "%s",
-			         inputs->dkim_domains[i]);
-	dmarc_discover(resolver, list, whole->from_domain, on_found, whole);
 }

@@ -1,4 +1,5 @@
-/* dmarc_driver: one DMARC check (src/mailauth/dmarc.h) of the message on standard input,
+/* dmarc_driver: one DMARC check of the message on standard input, as inbound_auth makes it
+ * (dmarc_discover, then dmarc_policy_evaluate on the given SPF and DKIM outcomes),
  * against the DNS server named on the command line, for the integration tests:
  *   dmarc_driver SERVER [--sample N] [--spf-pass DOMAIN] [--dkim-pass DOMAIN]... < message
  * prints one line:
@@ -15,10 +16,18 @@
 #include "mailauth/dmarc_from.h"
 
 #define MESSAGE_MAX (1 << 20)
+#define DKIM_PASSES_MAX 32 /* --dkim-pass options taken */
 
 static unsigned fixed_sample(void *context) { return *(unsigned *)context; }
 
-static void on_done(void *context, const struct dmarc_outcome *outcome)
+struct check {
+	const struct org_domain *list;
+	struct dmarc_inputs *inputs;
+	const struct dmarc_sampler *sampler;
+	bool done;
+};
+
+static void print(const struct dmarc_outcome *outcome)
 {
 	printf("dmarc=%s from=%s record=%s policy=%s disposition=%s sampled_out=%d spf_aligned=%d dkim_aligned=%d "
 	       "dkim_domain=%s why=\"%s\"\n",
@@ -26,18 +35,30 @@ static void on_done(void *context, const struct dmarc_outcome *outcome)
 	       outcome->has_policy ? dmarc_record_policy_name(outcome->policy) : "-",
 	       outcome->has_policy ? dmarc_record_policy_name(outcome->disposition) : "-", outcome->sampled_out,
 	       outcome->spf_aligned, outcome->dkim_aligned, outcome->dkim_domain, outcome->why);
-	*(bool *)context = true;
+}
+
+static void on_found(void *context, const struct dmarc_discovery *discovery)
+{
+	struct check *check = context;
+	struct dmarc_outcome outcome;
+
+	if (discovery->domain[0] == '\0')
+		check->inputs->from_domain = ""; /* no Organizational Domain: no usable Author Domain */
+	dmarc_policy_evaluate(check->list, check->inputs, discovery, check->sampler, &outcome);
+	print(&outcome);
+	check->done = true;
 }
 
 int main(int argc, char **argv)
 {
 	static char message[MESSAGE_MAX];
-	const char *dkim[DMARC_SIGNATURES_MAX];
+	const char *dkim[DKIM_PASSES_MAX];
 	char from[DMARC_FROM_DOMAIN_SIZE], error[256];
 	struct dmarc_inputs inputs = {.from_domain = from, .dkim_domains = dkim};
 	unsigned sample_value = 0;
 	struct dmarc_sampler sampler = {fixed_sample, &sample_value};
-	bool use_sampler = false, done = false;
+	bool use_sampler = false;
+	struct check check = {.inputs = &inputs};
 	struct event_base *base;
 	struct resolver *resolver;
 	struct org_domain *list;
@@ -55,7 +76,7 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--spf-pass") == 0) {
 			inputs.spf_pass = true;
 			inputs.spf_domain = argv[i + 1];
-		} else if (strcmp(argv[i], "--dkim-pass") == 0 && inputs.dkim_count < DMARC_SIGNATURES_MAX) {
+		} else if (strcmp(argv[i], "--dkim-pass") == 0 && inputs.dkim_count < DKIM_PASSES_MAX) {
 			dkim[inputs.dkim_count++] = argv[i + 1];
 		} else {
 			goto usage;
@@ -71,8 +92,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dmarc_driver: %s\n", error);
 		return 2;
 	}
-	dmarc_check(resolver, list, &inputs, use_sampler ? &sampler : NULL, on_done, &done);
-	while (!done)
+	check.list = list;
+	check.sampler = use_sampler ? &sampler : NULL;
+	dmarc_discover(resolver, list, from, on_found, &check);
+	while (!check.done)
 		event_base_loop(base, EVLOOP_ONCE);
 	resolver_free(resolver);
 	org_domain_free(list);
