@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cmd/tern_commands.h"
-#include "cmd/tern_dkim.h"
+#include "cmd/tern_input.h"
 #include "mailauth/inbound_auth.h"
 
 struct auth_question {
@@ -112,9 +112,9 @@ int tern_auth(int argc, char **argv)
 	}
 	if (optind != argc || ip == NULL)
 		return usage();
-	buffer_init(&message, MESSAGE_MAX);
+	buffer_init(&message, TERN_INPUT_MESSAGE_MAX);
 	question.base = event_base_new();
-	if (question.base != NULL && tern_dkim_read_message(&message) == 0) {
+	if (question.base != NULL && tern_input_read_message(&message) == 0) {
 		question.request.message = buffer_slice(&message);
 		status = check(&question, ip, server);
 	}

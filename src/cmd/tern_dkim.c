@@ -24,6 +24,7 @@
 
 #include "cmd/tern_commands.h"
 #include "cmd/tern_dkim.h"
+#include "cmd/tern_input.h"
 #include "mailauth/dkim_sign.h"
 #include "util/base64.h"
 
@@ -193,31 +194,6 @@ static EVP_PKEY *load_key(const char *path)
 	return key;
 }
 
-int tern_dkim_read_message(struct buffer *message)
-{
-	char chunk[65536];
-	size_t got;
-	struct buffer converted;
-
-	while ((got = fread(chunk, 1, sizeof chunk, stdin)) > 0)
-		if (!buffer_append(message, chunk, got)) {
-			fprintf(stderr, "tern dkim: the message is over %u octets\n", MESSAGE_MAX);
-			return -1;
-		}
-	if (ferror(stdin) || memchr(message->data ? message->data : "", '\r', message->length) != NULL)
-		return ferror(stdin) ? -1 : 0;
-	buffer_init(&converted, MESSAGE_MAX * 2);
-	for (size_t i = 0; i < message->length; i++)
-		if ((message->data[i] == '\n' && !buffer_append(&converted, "\r", 1)) ||
-		    !buffer_append(&converted, &message->data[i], 1)) {
-			buffer_free(&converted);
-			return -1;
-		}
-	buffer_free(message);
-	*message = converted;
-	return 0;
-}
-
 static int parse_canonicalization(const char *text, struct dkim_sign_options *options)
 {
 	static const char *const names[] = {"simple/simple", "simple/relaxed", "relaxed/simple", "relaxed/relaxed"};
@@ -307,9 +283,9 @@ static int sign(int argc, char **argv)
 	request.options.timestamp = time(NULL);
 	if (parse_sign_options(argc, argv, &request) < 0)
 		return usage();
-	buffer_init(&message, MESSAGE_MAX);
+	buffer_init(&message, TERN_INPUT_MESSAGE_MAX);
 	buffer_init(&fields, (size_t)SIGNATURES_MAX * DKIM_SIGN_FIELD_MAX);
-	if (tern_dkim_read_message(&message) == 0 && sign_all(&request, buffer_slice(&message), &fields) == 0) {
+	if (tern_input_read_message(&message) == 0 && sign_all(&request, buffer_slice(&message), &fields) == 0) {
 		fwrite(fields.data, 1, fields.length, stdout);
 		if (message.length > 0)
 			fwrite(message.data, 1, message.length, stdout);

@@ -10,6 +10,7 @@
 
 #include "cmd/tern_commands.h"
 #include "cmd/tern_dkim.h"
+#include "cmd/tern_input.h"
 #include "mailauth/dkim_verify.h"
 
 struct verify_run {
@@ -83,8 +84,8 @@ int tern_dkim_verify(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage();
-	buffer_init(&message, MESSAGE_MAX);
-	if (tern_dkim_read_message(&message) == 0)
+	buffer_init(&message, TERN_INPUT_MESSAGE_MAX);
+	if (tern_input_read_message(&message) == 0)
 		status = verify(buffer_slice(&message), server);
 	buffer_free(&message);
 	return status;
