@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/ternd-config.sh
+. bench/graveyard.sh
 sessions=${1:-20} messages=${2:-5000} size=${3:-4096} rounds=${4:-3}
 work=$(realpath -m bench/tmp)
 tern_address=127.0.0.1:2625 postfix_address=127.0.0.1:2626
@@ -19,7 +20,7 @@ cleanup() {
 trap cleanup EXIT
 
 start_ternd() {
-	rm -rf "$work/tern"
+	bury "$work/tern"
 	write_ternd_config "$work/tern" "$tern_address" 127.0.0.1:53 "max-connections-per-ip 1000"
 	build/release/ternd -d -c "$work/tern/ternd.conf" 2> "$work/tern/ternd.log" &
 	ternd_pid=$!

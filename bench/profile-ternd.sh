@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/ternd-config.sh
+. bench/graveyard.sh
 sessions=${1:-20} messages=${2:-5000} size=${3:-4096}
 work=$(realpath -m bench/tmp/profile)
 address=127.0.0.1:2627
@@ -15,7 +16,7 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; true; }
 trap cleanup EXIT
 
-rm -rf "$work"
+bury "$work" # not rm: see graveyard.sh; `rm -rf bench/tmp/graveyard` when done
 write_ternd_config "$work" "$address" 127.0.0.1:53 "max-connections-per-ip 1000"
 ternd=${TERND:-build/release/ternd}
 [ -z "${TERND:-}" ] && make -s MODE=release build/release/ternd

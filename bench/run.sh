@@ -17,6 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/ternd-config.sh
+. bench/graveyard.sh
 quick=${QUICK:-0}
 if [ "$quick" = 1 ]; then
 	rounds=${ROUNDS:-1} idle=${IDLE:-1000} idle_rounds=${IDLE_ROUNDS:-1} out=${OUT:-300}
@@ -134,14 +135,14 @@ accept_round() {
 	while [ "$(count_files "$new")" -lt "$count" ]; do
 		if [ "$(date +%s)" -gt "$deadline" ]; then
 			log "$server: only $(count_files "$new") of $count messages in the Maildir ($scenario)"
-			find "$new" -type f -delete 2>/dev/null || true
+			bury_files "$new"
 			return 0
 		fi
 		sleep 0.02
 	done
 	delivered=$(now)
 	record "$scenario $server $round end_to_end $(echo "$count / ($delivered - $start)" | bc -l)"
-	find "$new" -type f -delete
+	bury_files "$new"
 }
 
 # Scenario 3.
@@ -211,6 +212,7 @@ disk_round() {
 	done
 }
 
+bury "$work" # an earlier run's servers, spools and mail
 mkdir -p "$work" "$results"
 ulimit -n "$(ulimit -Hn)"
 log "building release ternd"
@@ -224,7 +226,7 @@ for _ in $(seq 100); do [ -s "$work/dns.address" ] && break; sleep 0.05; done
 log "starting servers: $servers"
 for server in $servers; do
 	case $server in
-	ternd) rm -rf "$work/tern"; start_ternd "$(cat "$work/dns.address")" ;;
+	ternd) start_ternd "$(cat "$work/dns.address")" ;;
 	postfix) PROCESS_LIMIT=$postfix_processes ROUTES="$routes" bench/postfix-peer.sh start "$work/postfix" \
 		"${address[postfix]}:$port" > /dev/null ;;
 	opensmtpd) ROUTES="$routes" bench/opensmtpd-peer.sh start "$work/opensmtpd" "${address[opensmtpd]}:$port" ;;
@@ -267,4 +269,5 @@ done
 
 cleanup
 trap - EXIT
+graveyard_clear
 /usr/bin/python3 bench/report.py "$raw"
