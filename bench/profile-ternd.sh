@@ -1,7 +1,7 @@
 #!/bin/bash
 # Profiles ternd's acceptance alone: starts build/release/ternd on loopback with the same
 # configuration as bench/acceptance.sh, loads it with smtp-source, and prints messages/s, CPU
-# (user+system) per message from /proc/<pid>/stat, and fsync-family calls per message.
+# (user+system) and context switches per message from /proc/<pid>, and fsync-family calls per message.
 # With STRACE=1 it runs ternd under `strace -f -c` instead (slower; for syscall counts).
 # TERND=path runs another binary.
 #   bench/profile-ternd.sh [SESSIONS] [MESSAGES] [SIZE]
@@ -30,17 +30,19 @@ sleep 0.7
 target=$pid
 [ "${STRACE:-0}" = 1 ] && target=$(pgrep -P "$pid" ternd)
 cpu() { awk '{ print $14 + $15 }' "/proc/$target/stat"; }
+switches() { cat /proc/"$target"/task/*/status | awk '/ctxt_switches/ { n += $2 } END { print n }'; }
 ticks=$(getconf CLK_TCK)
-before=$(cpu)
+before=$(cpu) switches_before=$(switches)
 start=$(date +%s.%N)
 smtp-source -s "$sessions" -m "$messages" -l "$size" -f sender@remote.test -t bob@bench.test "$address"
 accepted=$(date +%s.%N)
 while [ "$(find "$work/mail" -path '*/new/*' -type f 2>/dev/null | wc -l)" -lt "$messages" ]; do sleep 0.02; done
 delivered=$(date +%s.%N)
-after=$(cpu)
+after=$(cpu) switches_after=$(switches)
 echo "accept $(echo "$messages / ($accepted - $start)" | bc -l | cut -c1-7) msg/s" \
      "end-to-end $(echo "$messages / ($delivered - $start)" | bc -l | cut -c1-7) msg/s" \
-     "cpu $(echo "($after - $before) * 1000000 / $ticks / $messages" | bc -l | cut -c1-6) us/msg (accept+deliver)"
+     "cpu $(echo "($after - $before) * 1000000 / $ticks / $messages" | bc -l | cut -c1-6) us/msg (accept+deliver)" \
+     "switches $(echo "($switches_after - $switches_before) / $messages" | bc -l | cut -c1-5)/msg"
 if [ "${STRACE:-0}" = 1 ]; then
 	kill "$target"; wait "$pid" 2>/dev/null || true; pid=""
 	head -25 "$work/strace.txt"

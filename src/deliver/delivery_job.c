@@ -1,6 +1,6 @@
 /* delivery_job: the pipeline of one delivery attempt. On a worker: load the message and
  * deliver its local recipients. On the loop: its remote ones (remote_delivery.c). On a worker
- * again: recipients pending past max-queue-lifetime fail (RFC 5321 §4.5.4.1 "give up"); every
+ * again (the first one's job, when no remote recipients remain): recipients pending past max-queue-lifetime fail (RFC 5321 §4.5.4.1 "give up"); every
  * recipient that failed in this attempt is reported in one DSN (RFC 3464) to the sender, or
  * to postmaster when the sender is null (a bounce never bounces back, RFC 5321 §6.1); the DSN
  * is committed before the envelope records the failure, so a crash can duplicate a bounce but
@@ -26,6 +26,7 @@ struct delivery_job {
 	bool check_earlier_copy;
 	bool loaded;
 	bool held;
+	bool stored; /* the outcome is on disk already: nothing left for other servers */
 	struct envelope envelope;
 	struct buffer message;
 	enum recipient_state *before; /* each recipient's state when loaded */
@@ -34,26 +35,6 @@ struct delivery_job {
 	void (*done)(void *, const struct delivery_outcome *);
 	void *context;
 };
-
-static void load_and_deliver_locally(void *context)
-{
-	struct delivery_job *job = context;
-
-	if (spool_read_envelope(job->services->spool, job->id, &job->envelope) != 0 ||
-	    spool_read_message(job->services->spool, job->id, &job->message) != 0) {
-		log_error("%s cannot read from spool: %s", job->id, strerror(errno));
-		return;
-	}
-	if (job->envelope.held) { /* `tern queue hold`: untouched until released */
-		job->held = true;
-		return;
-	}
-	job->loaded = true;
-	job->before = xcalloc(job->envelope.recipient_count, sizeof *job->before);
-	for (size_t i = 0; i < job->envelope.recipient_count; i++)
-		job->before[i] = job->envelope.recipients[i].state;
-	local_delivery_deliver(job->config, &job->envelope, buffer_slice(&job->message), job->check_earlier_copy);
-}
 
 /* The enhanced status code inside a reply or error text ("... 550 5.1.1 ..."), or fallback. */
 static void find_status(const char *text, char status[16], const char *fallback)
@@ -260,10 +241,37 @@ static bool remote_pending(const struct envelope *envelope)
 	return false;
 }
 
+static void load_and_deliver_locally(void *context)
+{
+	struct delivery_job *job = context;
+
+	if (spool_read_envelope(job->services->spool, job->id, &job->envelope) != 0 ||
+	    spool_read_message(job->services->spool, job->id, &job->message) != 0) {
+		log_error("%s cannot read from spool: %s", job->id, strerror(errno));
+	} else if (job->envelope.held) { /* `tern queue hold`: untouched until released */
+		job->held = true;
+	} else {
+		job->loaded = true;
+		job->before = xcalloc(job->envelope.recipient_count, sizeof *job->before);
+		for (size_t i = 0; i < job->envelope.recipient_count; i++)
+			job->before[i] = job->envelope.recipients[i].state;
+		local_delivery_deliver(job->config, &job->envelope, buffer_slice(&job->message), job->check_earlier_copy);
+		if (remote_pending(&job->envelope))
+			return; /* the loop decides about the rest */
+	}
+	/* All done here: store the outcome on this worker rather than after a round trip. */
+	store(job);
+	job->stored = true;
+}
+
 static void after_local(void *context)
 {
 	struct delivery_job *job = context;
 
+	if (job->stored) {
+		finished(job);
+		return;
+	}
 	if (job->loaded && remote_pending(&job->envelope)) {
 		if (job->services->resolver == NULL) {
 			job->outcome.remote_waiting = true;
