@@ -38,6 +38,7 @@ unit_config := src/conf/config.c src/conf/config_directives.c src/conf/config_va
 unit_envelope := src/queue/envelope.c
 unit_spool := src/queue/spool.c src/queue/spool_scan.c src/queue/envelope.c src/queue/spool_recycle.c
 unit_spool_recycle := src/queue/spool.c src/queue/spool_scan.c src/queue/envelope.c src/queue/spool_recycle.c
+unit_commit_queue := src/queue/commit_queue.c src/queue/spool.c src/queue/spool_scan.c src/queue/envelope.c src/queue/spool_recycle.c src/util/workpool.c
 unit_maildir := src/deliver/maildir.c
 unit_header_fields := src/mailauth/header_fields.c
 unit_address_list := src/mailauth/address_list.c src/smtp/address.c

@@ -215,6 +215,7 @@ static int serve(struct daemon_state *state)
 	state->services = (struct session_services){.base = state->base,
 	                                            .spool = state->spool,
 	                                            .workpool = state->pool,
+	                                            .commits = commit_queue_create(state->spool, state->pool),
 	                                            .scheduler = state->scheduler,
 	                                            .auth_throttle = auth_throttle_create(),
 	                                            .resolver = state->delivery.resolver};
@@ -257,6 +258,7 @@ static void cleanup(struct daemon_state *state)
 		_exit(0);
 	}
 	workpool_destroy(state->pool);
+	commit_queue_free(state->services.commits);
 	control_free(state->control);
 	scheduler_free(state->scheduler);
 	server_free(state->server);

@@ -332,13 +332,30 @@ static void batch_commit(struct spool *spool, struct commit_request *batch)
 	}
 }
 
-/* Queues request and returns once a batch (maybe run by this caller) has committed it. */
-static void commit_in_batch(struct spool *spool, struct commit_request *request)
+/* Whether every request from first to last (linked in that order) is finished. Beyond last
+ * come other callers' requests, which may be gone. */
+static bool all_finished(const struct commit_request *first, const struct commit_request *last)
 {
+	for (const struct commit_request *request = first;; request = request->next) {
+		if (!request->finished)
+			return false;
+		if (request == last)
+			return true;
+	}
+}
+
+/* Queues the requests of list and returns once batches (maybe run by this caller) have
+ * committed them all. */
+static void commit_in_batch(struct spool *spool, struct commit_request *list)
+{
+	struct commit_request *last = list;
+
+	while (last->next != NULL)
+		last = last->next;
 	pthread_mutex_lock(&spool->commit_lock);
-	request->next = spool->commit_queue;
-	spool->commit_queue = request;
-	while (!request->finished) {
+	last->next = spool->commit_queue;
+	spool->commit_queue = list;
+	while (!all_finished(list, last)) {
 		struct commit_request *batch;
 
 		if (spool->committing) {
@@ -360,18 +377,40 @@ static void commit_in_batch(struct spool *spool, struct commit_request *request)
 	pthread_mutex_unlock(&spool->commit_lock);
 }
 
+void spool_commit_all(struct spool *spool, struct spool_commit *commits, size_t count)
+{
+	struct commit_request *requests = xcalloc(count, sizeof *requests), *list = NULL;
+
+	/* Built back to front, so the batch writes them in the caller's order. */
+	for (size_t i = count; i-- > 0;) {
+		requests[i] = (struct commit_request){.envelope = commits[i].envelope, .message = commits[i].message,
+		                                      .message_fd = -1, .envelope_fd = -1};
+		if (encode(commits[i].envelope, &requests[i].text) != 0) {
+			requests[i].result = -1;
+			requests[i].error = errno;
+			continue;
+		}
+		requests[i].next = list;
+		list = &requests[i];
+	}
+	if (list != NULL)
+		commit_in_batch(spool, list);
+	for (size_t i = 0; i < count; i++) {
+		commits[i].result = requests[i].result;
+		commits[i].error = requests[i].error;
+		buffer_free(&requests[i].text);
+	}
+	free(requests);
+}
+
 int spool_commit(struct spool *spool, const struct envelope *envelope, struct slice message)
 {
-	struct commit_request request = {
-		.envelope = envelope, .message = message, .message_fd = -1, .envelope_fd = -1};
+	struct spool_commit commit = {.envelope = envelope, .message = message};
 
-	if (encode(envelope, &request.text) != 0)
-		return -1;
-	commit_in_batch(spool, &request);
-	buffer_free(&request.text);
-	if (request.result != 0)
-		errno = request.error;
-	return request.result;
+	spool_commit_all(spool, &commit, 1);
+	if (commit.result != 0)
+		errno = commit.error;
+	return commit.result;
 }
 
 int spool_update(struct spool *spool, const struct envelope *envelope)

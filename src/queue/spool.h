@@ -31,6 +31,19 @@ void spool_new_id(struct spool *spool, char id[SPOOL_ID_SIZE]);
  * otherwise, leaving no envelope behind (a stray message file is removed too). */
 int spool_commit(struct spool *spool, const struct envelope *envelope, struct slice message);
 
+/* One message of spool_commit_all: the caller fills envelope and message; result is 0, or -1
+ * with error an errno value. */
+struct spool_commit {
+	const struct envelope *envelope;
+	struct slice message;
+	int result;
+	int error;
+};
+
+/* spool_commit for count messages at once: they share one batch (every sync issued together,
+ * one directory fsync). Sets each one's result. */
+void spool_commit_all(struct spool *spool, struct spool_commit *commits, size_t count);
+
 /* Durably replaces the envelope of an existing message (same protocol: temp, fsync, rename,
  * directory fsync). Returns 0 or -1 with errno. */
 int spool_update(struct spool *spool, const struct envelope *envelope);

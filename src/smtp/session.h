@@ -12,6 +12,7 @@
 #include "policy/auth_throttle.h"
 #include "queue/scheduler.h"
 #include "queue/spool.h"
+#include "queue/commit_queue.h"
 #include "util/workpool.h"
 
 struct session;
@@ -23,6 +24,7 @@ struct session_services {
 	struct event_base *base;
 	struct spool *spool;
 	struct workpool *workpool;
+	struct commit_queue *commits; /* spool commits of finished messages, batched */
 	struct scheduler *scheduler;
 	unsigned long sessions_started; /* numbers session ids */
 	struct tls_server *tls;         /* NULL without certificates; replaced on reload */

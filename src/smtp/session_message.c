@@ -1,6 +1,7 @@
 /* session_message: the message of a transaction: the Received header, DATA and BDAT octets
  * through the data decoder (RFC 5321 §4.1.1.4, RFC 3030), and the commit to the spool on the
- * work pool, replying 250 only once message, envelope and directory are on stable storage. */
+ * work pool (batched with other sessions' by commit_queue), replying 250 only once message,
+ * envelope and directory are on stable storage. */
 #include <errno.h>
 #include <event2/buffer.h>
 #include <stdio.h>
@@ -58,17 +59,19 @@ void session_begin_message(struct session *session, enum data_mode mode)
 
 /* --- committing a message ------------------------------------------------------------- */
 
-struct commit_job {
+struct signing_job {
 	struct session *session;
-	const struct config_domain *signer; /* sign with this domain's DKIM keys, or NULL */
+	const struct config_domain *signer; /* sign with this domain's DKIM keys */
 	bool signed_ok;
-	int result;
-	int error;
 };
 
-/* RFC 6376 §5: our users' mail leaves signed. The fields go on top of the stored message. */
-static void sign(struct commit_job *job)
+static void commit_done(void *context, int result, int error);
+
+/* RFC 6376 §5: our users' mail leaves signed. The fields go on top of the stored message.
+ * On a worker: hashing a large message must not hold up the loop. */
+static void sign_work(void *context)
 {
+	struct signing_job *job = context;
 	struct session *session = job->session;
 	struct buffer signed_message;
 
@@ -83,15 +86,16 @@ static void sign(struct commit_job *job)
 	}
 }
 
-static void commit_work(void *context)
+static void sign_done(void *context)
 {
-	struct commit_job *job = context;
+	struct signing_job *job = context;
 	struct session *session = job->session;
 
-	if (job->signer != NULL)
-		sign(job);
-	job->result = spool_commit(session->services->spool, &session->envelope, buffer_slice(&session->message));
-	job->error = errno;
+	if (!job->signed_ok)
+		log_warning("%s DKIM signing for %s failed: sent unsigned", session->queue_id, job->signer->name);
+	free(job);
+	commit_queue_add(session->services->commits, &session->envelope, buffer_slice(&session->message), commit_done,
+	                 session);
 }
 
 static void log_queued(struct session *session)
@@ -104,16 +108,11 @@ static void log_queued(struct session *session)
 	         session->message.length, session->envelope.recipient_count);
 }
 
-static void commit_done(void *context)
+static void commit_done(void *context, int result, int error)
 {
-	struct commit_job *job = context;
-	struct session *session = job->session;
-	bool committed = job->result == 0;
-	int error = job->error;
+	struct session *session = context;
+	bool committed = result == 0;
 
-	if (job->signer != NULL && !job->signed_ok)
-		log_warning("%s DKIM signing for %s failed: sent unsigned", session->queue_id, job->signer->name);
-	free(job);
 	session->job_in_flight = false;
 	if (committed) {
 		log_queued(session);
@@ -143,12 +142,11 @@ static void commit_done(void *context)
 
 void session_message_commit(struct session *session)
 {
-	struct commit_job *job = xcalloc(1, sizeof *job);
+	const struct config_domain *signer = NULL;
 	time_t now = time(NULL);
 
-	job->session = session;
 	if (session->user[0] || session->trusted) /* mail from our users, not mail to them */
-		job->signer = message_signing_domain(session->config, buffer_slice(&session->message));
+		signer = message_signing_domain(session->config, buffer_slice(&session->message));
 	session->envelope.id = xstrdup(session->queue_id);
 	session->envelope.created = now;
 	session->envelope.next_attempt = now;
@@ -158,7 +156,16 @@ void session_message_commit(struct session *session)
 	session->job_in_flight = true;
 	/* Input waits while the spool writes; pipelined commands are read after the reply. */
 	bufferevent_disable(session->connection, EV_READ);
-	workpool_submit(session->services->workpool, commit_work, commit_done, job);
+	if (signer != NULL) {
+		struct signing_job *job = xcalloc(1, sizeof *job);
+
+		job->session = session;
+		job->signer = signer;
+		workpool_submit(session->services->workpool, sign_work, sign_done, job);
+		return;
+	}
+	commit_queue_add(session->services->commits, &session->envelope, buffer_slice(&session->message), commit_done,
+	                 session);
 }
 
 /* --- message data ------------------------------------------------------------------- */

@@ -17,7 +17,7 @@
 
 /* A new, empty directory /tmp/tern-test-<purpose>-XXXXXX (mode 0700); the caller owns the
  * returned path and gives it to temporary_directory_remove. */
-static char *temporary_directory_create(const char *purpose)
+static inline char *temporary_directory_create(const char *purpose)
 {
 	char *template = xasprintf("/tmp/tern-test-%s-XXXXXX", purpose);
 
@@ -28,13 +28,13 @@ static char *temporary_directory_create(const char *purpose)
 	return template;
 }
 
-static int temporary_directory_remove_entry(const char *path, const struct stat *status, int type, struct FTW *walk)
+static inline int temporary_directory_remove_entry(const char *path, const struct stat *status, int type, struct FTW *walk)
 {
 	return remove(path);
 }
 
 /* Removes directory and everything in it (making it writable first), and frees the path. */
-static void temporary_directory_remove(char *directory)
+static inline void temporary_directory_remove(char *directory)
 {
 	chmod(directory, 0700);
 	nftw(directory, temporary_directory_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -42,7 +42,7 @@ static void temporary_directory_remove(char *directory)
 }
 
 /* Writes length bytes of content to directory/name, replacing it, with plain stdio. */
-static void temporary_directory_write(const char *directory, const char *name, const char *content, size_t length)
+static inline void temporary_directory_write(const char *directory, const char *name, const char *content, size_t length)
 {
 	char *path = xasprintf("%s/%s", directory, name);
 	FILE *file = fopen(path, "w");
@@ -55,7 +55,7 @@ static void temporary_directory_write(const char *directory, const char *name, c
 }
 
 /* Entries in directory other than "." and "..", or -1 when it cannot be opened. */
-static int temporary_directory_count_entries(const char *directory)
+static inline int temporary_directory_count_entries(const char *directory)
 {
 	DIR *handle = opendir(directory);
 	struct dirent *entry;

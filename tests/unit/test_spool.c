@@ -578,6 +578,44 @@ static void test_refused_commits_fail_alone_in_a_batch(void)
 	temporary_directory_remove(directory);
 }
 
+/* spool_commit_all: one call, one batch; a taken id and an invalid one fail alone. */
+static void test_commit_all_reports_each_result(void)
+{
+	char *directory = temporary_directory_create("spool");
+	struct spool *spool = spool_open(directory);
+	char ids[4][SPOOL_ID_SIZE];
+	struct envelope envelopes[4];
+	char *messages[4];
+	struct spool_commit commits[4];
+
+	CHECK_INT(commit_new(spool, ids[1]), 0); /* commits[1] repeats it */
+	spool_new_id(spool, ids[0]);
+	spool_new_id(spool, ids[3]);
+	snprintf(ids[2], sizeof ids[2], "bad.id");
+	for (int i = 0; i < 4; i++) {
+		make_envelope(&envelopes[i], ids[i]);
+		messages[i] = message_for(ids[i]);
+		commits[i] = (struct spool_commit){.envelope = &envelopes[i], .message = slice_from_string(messages[i])};
+	}
+	spool_commit_all(spool, commits, 4);
+	CHECK_INT(commits[0].result, 0);
+	CHECK_INT(commits[1].result, -1);
+	CHECK_INT(commits[1].error, EEXIST);
+	CHECK_INT(commits[2].result, -1);
+	CHECK_INT(commits[2].error, EINVAL);
+	CHECK_INT(commits[3].result, 0);
+	CHECK(reads_back(spool, ids[0]));
+	CHECK(reads_back(spool, ids[1]));
+	CHECK(reads_back(spool, ids[3]));
+	CHECK_INT(count_entries(directory), 6);
+	for (int i = 0; i < 4; i++) {
+		envelope_free(&envelopes[i]);
+		free(messages[i]);
+	}
+	spool_close(spool);
+	temporary_directory_remove(directory);
+}
+
 int main(void)
 {
 	RUN(test_commit_then_read_back);
@@ -597,5 +635,6 @@ int main(void)
 	RUN(test_failed_rename_leaves_no_message);
 	RUN(test_existing_id_is_refused_and_kept);
 	RUN(test_refused_commits_fail_alone_in_a_batch);
+	RUN(test_commit_all_reports_each_result);
 	return check_summary("test_spool");
 }
