@@ -1,7 +1,10 @@
-/* delivery_job: the pipeline of one delivery attempt. On a worker: load the message and
- * deliver its local recipients. On the loop: its remote ones (remote_delivery.c). On a worker
- * again (the first one's job, when no remote recipients remain): recipients pending past max-queue-lifetime fail (RFC 5321 §4.5.4.1 "give up"); every
- * recipient that failed in this attempt is reported in one DSN (RFC 3464) to the sender, or
+/* delivery_job: the pipeline of a delivery attempt. Attempts start in batches: one worker job
+ * loads every message of the batch and delivers their local recipients together
+ * (local_delivery_deliver_all: shared Maildir opens and fsyncs), then settles each attempt
+ * that has no remote recipients left and removes the finished messages with one directory
+ * fsync (spool_remove_all). Remote recipients are the loop's (remote_delivery.c); after them
+ * a worker settles that attempt. Settling: recipients pending past max-queue-lifetime fail
+ * (RFC 5321 §4.5.4.1 "give up"); every recipient that failed in this attempt is reported in one DSN (RFC 3464) to the sender, or
  * to postmaster when the sender is null (a bounce never bounces back, RFC 5321 §6.1); the DSN
  * is committed before the envelope records the failure, so a crash can duplicate a bounce but
  * never lose one. Then the envelope is rewritten, or the message removed. */
@@ -190,30 +193,47 @@ static time_t next_attempt(const struct delivery_job *job, time_t now)
 	return now + delay < expiry ? now + delay : expiry;
 }
 
-static void store(void *context)
+/* Settles the attempt: expiry, DSNs, then the envelope rewritten with the next retry.
+ * Returns true instead of rewriting when nothing is pending: the caller removes the message. */
+static bool settle(struct delivery_job *job)
 {
-	struct delivery_job *job = context;
 	time_t now = time(NULL);
 
 	if (job->held)
-		return; /* no retry: release schedules it */
+		return false; /* no retry: release schedules it */
 	if (!job->loaded) {
 		job->outcome.retry_at = now + (job->config->retry_interval ? job->config->retry_interval : 60);
-		return;
+		return false;
 	}
 	expire(job, now);
 	queue_report(job, now, false);
 	warn_of_delay(job, now);
-	if (!envelope_has_pending(&job->envelope)) {
-		if (spool_remove(job->services->spool, job->id) == 0)
-			log_info("%s removed", job->id);
-		else
-			log_error("%s cannot remove from spool: %s", job->id, strerror(errno));
-		return;
-	}
+	if (!envelope_has_pending(&job->envelope))
+		return true;
 	job->envelope.next_attempt = job->outcome.retry_at = next_attempt(job, now);
 	if (spool_update(job->services->spool, &job->envelope) != 0)
 		log_error("%s cannot update envelope: %s", job->id, strerror(errno));
+	return false;
+}
+
+static void log_removal(const struct spool_removal *removal)
+{
+	if (removal->result == 0)
+		log_info("%s removed", removal->id);
+	else
+		log_error("%s cannot remove from spool: %s", removal->id, strerror(removal->error));
+}
+
+/* A worker's settling of one attempt, after its remote part. */
+static void store(void *context)
+{
+	struct delivery_job *job = context;
+	struct spool_removal removal = {.id = job->id};
+
+	if (!settle(job))
+		return;
+	spool_remove_all(job->services->spool, &removal, 1);
+	log_removal(&removal);
 }
 
 static void finished(void *context)
@@ -241,33 +261,78 @@ static bool remote_pending(const struct envelope *envelope)
 	return false;
 }
 
-static void load_and_deliver_locally(void *context)
+static void load(struct delivery_job *job)
 {
-	struct delivery_job *job = context;
-
 	if (spool_read_envelope(job->services->spool, job->id, &job->envelope) != 0 ||
 	    spool_read_message(job->services->spool, job->id, &job->message) != 0) {
 		log_error("%s cannot read from spool: %s", job->id, strerror(errno));
-	} else if (job->envelope.held) { /* `tern queue hold`: untouched until released */
-		job->held = true;
-	} else {
-		job->loaded = true;
-		job->before = xcalloc(job->envelope.recipient_count, sizeof *job->before);
-		for (size_t i = 0; i < job->envelope.recipient_count; i++)
-			job->before[i] = job->envelope.recipients[i].state;
-		local_delivery_deliver(job->config, &job->envelope, buffer_slice(&job->message), job->check_earlier_copy);
-		if (remote_pending(&job->envelope))
-			return; /* the loop decides about the rest */
+		return;
 	}
-	/* All done here: store the outcome on this worker rather than after a round trip. */
-	store(job);
-	job->stored = true;
+	if (job->envelope.held) { /* `tern queue hold`: untouched until released */
+		job->held = true;
+		return;
+	}
+	job->loaded = true;
+	job->before = xcalloc(job->envelope.recipient_count, sizeof *job->before);
+	for (size_t i = 0; i < job->envelope.recipient_count; i++)
+		job->before[i] = job->envelope.recipients[i].state;
 }
 
-static void after_local(void *context)
-{
-	struct delivery_job *job = context;
+struct delivery_batch {
+	const struct delivery_services *services;
+	struct delivery_job **jobs;
+	size_t count, capacity;
+};
 
+/* On a worker: every attempt of the batch up to its remote part; those without one are
+ * settled here too, rather than after a round trip through the loop. */
+static void batch_work(void *context)
+{
+	struct delivery_batch *batch = context;
+	struct local_delivery *local = xcalloc(batch->count, sizeof *local);
+	struct spool_removal *removals = xcalloc(batch->count, sizeof *removals);
+	size_t loaded = 0, removing = 0;
+
+	for (size_t i = 0; i < batch->count; i++) {
+		struct delivery_job *job = batch->jobs[i];
+
+		load(job);
+		if (job->loaded)
+			local[loaded++] = (struct local_delivery){.config = job->config, .envelope = &job->envelope,
+			                                          .message = buffer_slice(&job->message),
+			                                          .check_earlier_copy = job->check_earlier_copy};
+	}
+	local_delivery_deliver_all(local, loaded);
+	for (size_t i = 0; i < batch->count; i++) {
+		struct delivery_job *job = batch->jobs[i];
+
+		if (job->loaded && remote_pending(&job->envelope))
+			continue; /* the loop decides about the rest */
+		job->stored = true;
+		if (settle(job))
+			removals[removing++] = (struct spool_removal){.id = job->id};
+	}
+	spool_remove_all(batch->services->spool, removals, removing);
+	for (size_t i = 0; i < removing; i++)
+		log_removal(&removals[i]);
+	free(removals);
+	free(local);
+}
+
+static void after_local(struct delivery_job *job);
+
+static void batch_done(void *context)
+{
+	struct delivery_batch *batch = context;
+
+	for (size_t i = 0; i < batch->count; i++)
+		after_local(batch->jobs[i]);
+	free(batch->jobs);
+	free(batch);
+}
+
+static void after_local(struct delivery_job *job)
+{
 	if (job->stored) {
 		finished(job);
 		return;
@@ -286,13 +351,21 @@ static void after_local(void *context)
 	after_remote(job);
 }
 
-void delivery_job_start(const struct delivery_services *services, const struct config *config, const char *id,
+struct delivery_batch *delivery_batch_new(const struct delivery_services *services)
+{
+	struct delivery_batch *batch = xcalloc(1, sizeof *batch);
+
+	batch->services = services;
+	return batch;
+}
+
+void delivery_batch_add(struct delivery_batch *batch, const struct config *config, const char *id,
                         bool check_earlier_copy, bool (*may_go_remote)(void *context),
                         void (*done)(void *context, const struct delivery_outcome *outcome), void *context)
 {
 	struct delivery_job *job = xcalloc(1, sizeof *job);
 
-	job->services = services;
+	job->services = batch->services;
 	job->config = config;
 	snprintf(job->id, sizeof job->id, "%s", id);
 	job->check_earlier_copy = check_earlier_copy;
@@ -300,5 +373,19 @@ void delivery_job_start(const struct delivery_services *services, const struct c
 	job->done = done;
 	job->context = context;
 	buffer_init(&job->message, config->max_message_size + 1024 * 1024);
-	workpool_submit(services->pool, load_and_deliver_locally, after_local, job);
+	if (batch->count == batch->capacity) {
+		batch->capacity = batch->capacity ? 2 * batch->capacity : 16;
+		batch->jobs = xrealloc(batch->jobs, batch->capacity * sizeof *batch->jobs);
+	}
+	batch->jobs[batch->count++] = job;
+}
+
+void delivery_batch_start(struct delivery_batch *batch)
+{
+	if (batch->count == 0) {
+		free(batch->jobs);
+		free(batch);
+		return;
+	}
+	workpool_submit(batch->services->pool, batch_work, batch_done, batch);
 }

@@ -41,13 +41,21 @@ struct delivery_outcome {
 	char bounces[DELIVERY_BOUNCES_MAX][SPOOL_ID_SIZE];
 };
 
-/* Runs one attempt for message id with config (which the caller keeps alive until done).
- * check_earlier_copy: see local_delivery_deliver. may_go_remote(context) is asked, on the loop,
- * before remote recipients are attempted; false stops the attempt after the local part with
- * outcome->remote_wanted (NULL: always go on). done(context, outcome) runs once on the loop
- * thread. */
-void delivery_job_start(const struct delivery_services *services, const struct config *config, const char *id,
+/* Attempts started together: their local deliveries share one worker job and its syncs. */
+struct delivery_batch;
+
+struct delivery_batch *delivery_batch_new(const struct delivery_services *services);
+
+/* Adds an attempt for message id with config (which the caller keeps alive until done).
+ * check_earlier_copy: see local_delivery_deliver_all. may_go_remote(context) is asked, on the
+ * loop, before remote recipients are attempted; false stops the attempt after the local part
+ * with outcome->remote_wanted (NULL: always go on). done(context, outcome) runs once on the
+ * loop thread. */
+void delivery_batch_add(struct delivery_batch *batch, const struct config *config, const char *id,
                         bool check_earlier_copy, bool (*may_go_remote)(void *context),
                         void (*done)(void *context, const struct delivery_outcome *outcome), void *context);
+
+/* Starts the batch's attempts (and gives up the batch: it frees itself). */
+void delivery_batch_start(struct delivery_batch *batch);
 
 #endif

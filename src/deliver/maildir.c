@@ -1,4 +1,5 @@
-/* maildir: delivers one message into a Maildir (https://cr.yp.to/proto/maildir.html).
+/* maildir: delivers messages into Maildirs (https://cr.yp.to/proto/maildir.html), one or a
+ * batch at a time (maildir_deliver_all, below: shared opens and fsyncs).
  * Creates path/{tmp,new,cur} when missing; skips the delivery when unique_name is already
  * in new/ or cur/ (an earlier attempt got there before a crash), unless the caller knows no
  * earlier attempt exists; otherwise writes tmp/unique_name ("Return-Path:" line, then the
@@ -281,21 +282,20 @@ done:
 	return result;
 }
 
-/* Writes tmp/unique_name and fsyncs it. On failure the file is removed. */
+/* Writes tmp/unique_name, unsynced, and returns it open; -1 on failure, the file removed. */
 static int write_temporary(const struct maildir *maildir, const char *unique_name, const char *return_path,
                            struct slice message)
 {
 	struct message_text text = {return_path, message};
+	int fd = files_write_new_unsynced_with(maildir->tmp, unique_name, MAILDIR_FILE_MODE, write_message, &text);
 
-	if (files_write_new_with(maildir->tmp, unique_name, MAILDIR_FILE_MODE, write_message, &text) == 0)
-		return 0;
-	if (errno != EEXIST)
-		return -1;
+	if (fd >= 0 || errno != EEXIST)
+		return fd;
 	/* A file left here by a crashed attempt was never renamed into new/: replace it. (Only
 	 * then: an unlink up front cost every delivery a call holding tmp/'s lock.) */
 	if (unlinkat(maildir->tmp, unique_name, 0) != 0 && errno != ENOENT)
 		return -1;
-	return files_write_new_with(maildir->tmp, unique_name, MAILDIR_FILE_MODE, write_message, &text);
+	return files_write_new_unsynced_with(maildir->tmp, unique_name, MAILDIR_FILE_MODE, write_message, &text);
 }
 
 /* Moves tmp/unique_name to new/unique_name, never replacing a file already there.
@@ -317,49 +317,141 @@ static bool name_safe(const char *unique_name)
 	       strpbrk(unique_name, "/:") == NULL;
 }
 
-/* Writes, moves into new/ and makes it durable; the result, with errno on failure. */
-static enum maildir_result deliver_into(const struct maildir *maildir, const char *unique_name,
-                                        const char *return_path, struct slice message)
-{
-	int moved;
+/* --- many deliveries at once ----------------------------------------------------------
+ * maildir_deliver_all goes step by step over all deliveries, so that they share what can be
+ * shared: each Maildir is opened once, every file's writeback starts before the first fsync
+ * waits (the waits overlap), and each new/ is fsync'd once. In one thread, a handful of I/O
+ * waits per batch rather than per message. */
 
-	if (write_temporary(maildir, unique_name, return_path, message) != 0)
-		return MAILDIR_FAILED;
-	moved = move_to_new(maildir, unique_name);
-	if (moved != 0) {
-		files_remove_quietly(maildir->tmp, unique_name);
-		return moved > 0 ? MAILDIR_ALREADY_DELIVERED : MAILDIR_FAILED;
+/* maildir_deliver_all's record of one delivery. */
+struct step {
+	struct maildir maildir; /* open: this delivery's own, or an earlier one's with the same path */
+	bool owns_maildir;
+	int fd;                 /* tmp/unique_name, written, until synced and closed; else -1 */
+	bool in_new;            /* renamed into new/: durable once new/ is fsync'd */
+	int sync_result, sync_error; /* of new/'s fsync, run by the first delivery into it */
+};
+
+static void failed(struct maildir_delivery *delivery)
+{
+	delivery->result = MAILDIR_FAILED;
+	delivery->error = errno;
+}
+
+/* Opens the Maildir (or shares an earlier delivery's), looks for an earlier copy and writes
+ * tmp/unique_name, starting its writeback. */
+static void start_one(struct maildir_delivery *deliveries, struct step *steps, size_t i)
+{
+	struct maildir_delivery *delivery = &deliveries[i];
+	struct step *step = &steps[i];
+	int found;
+
+	step->maildir = (struct maildir){-1, -1, -1, -1};
+	step->fd = -1;
+	delivery->result = MAILDIR_DELIVERED;
+	delivery->error = 0;
+	/* A CR or LF in the return path would start a header of the sender's choosing. */
+	if (!name_safe(delivery->unique_name) || strpbrk(delivery->return_path, "\r\n") != NULL) {
+		errno = EINVAL;
+		failed(delivery);
+		return;
 	}
-	if (sync_new(maildir) != 0) {
-		/* Not durable: take it back, so the retry delivers again instead of finding it. */
-		files_remove_quietly(maildir->new, unique_name);
-		return MAILDIR_FAILED;
+	for (size_t j = 0; j < i && !step->owns_maildir && step->maildir.top < 0; j++)
+		if (steps[j].maildir.top >= 0 && strcmp(deliveries[j].path, delivery->path) == 0)
+			step->maildir = steps[j].maildir;
+	if (step->maildir.top < 0) {
+		if (maildir_open(&step->maildir, delivery->path) != 0) {
+			failed(delivery);
+			return;
+		}
+		step->owns_maildir = true;
 	}
-	return MAILDIR_DELIVERED;
+	found = delivery->check_earlier_copy ? already_delivered(&step->maildir, delivery->unique_name) : 0;
+	if (found != 0) {
+		if (found > 0)
+			delivery->result = MAILDIR_ALREADY_DELIVERED;
+		else
+			failed(delivery);
+		return;
+	}
+	step->fd = write_temporary(&step->maildir, delivery->unique_name, delivery->return_path, delivery->message);
+	if (step->fd < 0) {
+		failed(delivery);
+		return;
+	}
+	files_start_writeback(step->fd);
+}
+
+/* Syncs and closes tmp/unique_name and moves it into new/. */
+static void move_one(struct maildir_delivery *delivery, struct step *step)
+{
+	int synced = fsync(step->fd), moved;
+
+	if (close(step->fd) != 0)
+		synced = -1;
+	step->fd = -1;
+	moved = synced == 0 ? move_to_new(&step->maildir, delivery->unique_name) : -1;
+	if (moved == 0) {
+		step->in_new = true;
+		return;
+	}
+	if (moved < 0)
+		failed(delivery);
+	else
+		delivery->result = MAILDIR_ALREADY_DELIVERED;
+	files_remove_quietly(step->maildir.tmp, delivery->unique_name);
+}
+
+/* Makes the move into new/ durable: one fsync of each new/ for the whole batch. */
+static void sync_one(struct maildir_delivery *deliveries, struct step *steps, size_t i)
+{
+	struct step *step = &steps[i];
+	size_t j = 0;
+
+	while (j < i && !(steps[j].in_new && strcmp(deliveries[j].path, deliveries[i].path) == 0))
+		j++;
+	if (j == i) {
+		step->sync_result = sync_new(&step->maildir);
+		step->sync_error = errno;
+	}
+	if (steps[j].sync_result == 0)
+		return;
+	/* Not durable: take it back, so the retry delivers again instead of finding it. */
+	errno = steps[j].sync_error;
+	failed(&deliveries[i]);
+	files_remove_quietly(step->maildir.new, deliveries[i].unique_name);
+}
+
+void maildir_deliver_all(struct maildir_delivery *deliveries, size_t count)
+{
+	struct step *steps = xcalloc(count, sizeof *steps);
+
+	for (size_t i = 0; i < count; i++)
+		start_one(deliveries, steps, i);
+	for (size_t i = 0; i < count; i++)
+		if (steps[i].fd >= 0)
+			move_one(&deliveries[i], &steps[i]);
+	for (size_t i = 0; i < count; i++)
+		if (steps[i].in_new)
+			sync_one(deliveries, steps, i);
+	for (size_t i = 0; i < count; i++) {
+		/* E.g. tmp/ deleted while open: the retry makes the Maildir again. */
+		if (deliveries[i].result == MAILDIR_FAILED && deliveries[i].error == ENOENT)
+			known_forget(deliveries[i].path);
+		if (steps[i].owns_maildir)
+			maildir_close(&steps[i].maildir);
+	}
+	free(steps);
 }
 
 enum maildir_result maildir_deliver(const char *path, const char *unique_name, const char *return_path,
                                     struct slice message, bool check_earlier_copy)
 {
-	struct maildir maildir;
-	enum maildir_result result;
-	int found;
+	struct maildir_delivery delivery = {.path = path, .unique_name = unique_name, .return_path = return_path,
+	                                    .message = message, .check_earlier_copy = check_earlier_copy};
 
-	/* A CR or LF in the return path would start a header of the sender's choosing. */
-	if (!name_safe(unique_name) || strpbrk(return_path, "\r\n") != NULL) {
-		errno = EINVAL;
-		return MAILDIR_FAILED;
-	}
-	if (maildir_open(&maildir, path) != 0)
-		return MAILDIR_FAILED;
-	found = check_earlier_copy ? already_delivered(&maildir, unique_name) : 0;
-	if (found != 0)
-		result = found > 0 ? MAILDIR_ALREADY_DELIVERED : MAILDIR_FAILED;
-	else
-		result = deliver_into(&maildir, unique_name, return_path, message);
-	/* E.g. tmp/ deleted while open: the retry makes the Maildir again. */
-	if (result == MAILDIR_FAILED && errno == ENOENT)
-		known_forget(path);
-	maildir_close(&maildir);
-	return result;
+	maildir_deliver_all(&delivery, 1);
+	if (delivery.result == MAILDIR_FAILED)
+		errno = delivery.error;
+	return delivery.result;
 }

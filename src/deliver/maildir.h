@@ -1,4 +1,4 @@
-/* maildir: delivers one message into a Maildir (https://cr.yp.to/proto/maildir.html):
+/* maildir: delivers messages into a Maildir (https://cr.yp.to/proto/maildir.html):
  * write into tmp/, fsync, link/rename into new/, fsync new/. The Maildir is created when
  * missing. The unique name is chosen by the caller and is deterministic per queue id and
  * recipient, so a delivery repeated after a crash finds the earlier copy and does not
@@ -30,5 +30,21 @@ enum maildir_result {
  * return_path holding CR or LF). */
 enum maildir_result maildir_deliver(const char *path, const char *unique_name, const char *return_path,
                                     struct slice message, bool check_earlier_copy);
+
+/* One delivery of maildir_deliver_all: the arguments of maildir_deliver, and its outcome. */
+struct maildir_delivery {
+	const char *path;
+	const char *unique_name;
+	const char *return_path;
+	struct slice message;
+	bool check_earlier_copy;
+	enum maildir_result result; /* set by maildir_deliver_all */
+	int error;                  /* errno, with MAILDIR_FAILED */
+};
+
+/* maildir_deliver for count deliveries at once, each with its own result: they share the
+ * opening of a Maildir they have in common and the fsync of its new/, and their files' syncs
+ * overlap. Their unique names must differ (per path). */
+void maildir_deliver_all(struct maildir_delivery *deliveries, size_t count);
 
 #endif

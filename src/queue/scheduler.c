@@ -35,6 +35,7 @@ struct scheduler {
 	} local, remote;
 	struct queued_id *deferred; /* unordered; few */
 	struct event *retry_timer;
+	struct event *kick; /* runs start_deliveries once per loop pass, however often asked */
 	unsigned busy; /* attempts running, both lanes */
 	bool stopped;
 };
@@ -78,7 +79,7 @@ static void unlink_running(struct scheduler *scheduler, struct attempt *attempt)
 	*link = attempt->next;
 }
 
-static void start_deliveries(struct scheduler *scheduler);
+static void kick(struct scheduler *scheduler);
 
 static void arm_retry_timer(struct scheduler *scheduler)
 {
@@ -125,7 +126,7 @@ static void delivery_done(void *context, const struct delivery_outcome *outcome)
 	else if (outcome->retry_at != 0)
 		defer(scheduler, attempt->id, outcome->retry_at);
 	free(attempt);
-	start_deliveries(scheduler);
+	kick(scheduler);
 }
 
 /* A local-lane attempt reached its remote phase: it may go on if the remote lane has room. */
@@ -141,11 +142,11 @@ static bool may_go_remote(void *context)
 	scheduler->local.busy--;
 	scheduler->remote.busy++;
 	attempt->remote = true;
-	start_deliveries(scheduler); /* its local slot is free now */
+	kick(scheduler); /* its local slot is free now */
 	return true;
 }
 
-static void start_one(struct scheduler *scheduler, struct lane *lane)
+static void start_one(struct scheduler *scheduler, struct lane *lane, struct delivery_batch *batch)
 {
 	struct queued_id *q = pop(lane);
 	struct attempt *attempt = xcalloc(1, sizeof *attempt);
@@ -158,17 +159,29 @@ static void start_one(struct scheduler *scheduler, struct lane *lane)
 	lane->busy++;
 	attempt->next = scheduler->running;
 	scheduler->running = attempt;
-	delivery_job_start(scheduler->services, attempt->config, attempt->id, !q->never_attempted, may_go_remote,
-	                   delivery_done, attempt);
+	delivery_batch_add(batch, attempt->config, attempt->id, !q->never_attempted, may_go_remote, delivery_done,
+	                   attempt);
 	free(q);
 }
 
-static void start_deliveries(struct scheduler *scheduler)
+/* Starts what the lanes have room for, as one batch. Only from the kick: ids queued and
+ * slots freed during one loop pass (a commit batch's messages, a delivery batch's ends) start
+ * together. */
+static void start_deliveries(evutil_socket_t fd, short events, void *context)
 {
+	struct scheduler *scheduler = context;
+	struct delivery_batch *batch = delivery_batch_new(scheduler->services);
+
 	while (!scheduler->stopped && scheduler->local.head && scheduler->local.busy < scheduler->local.slots)
-		start_one(scheduler, &scheduler->local);
+		start_one(scheduler, &scheduler->local, batch);
 	while (!scheduler->stopped && scheduler->remote.head && scheduler->remote.busy < scheduler->remote.slots)
-		start_one(scheduler, &scheduler->remote);
+		start_one(scheduler, &scheduler->remote, batch);
+	delivery_batch_start(batch);
+}
+
+static void kick(struct scheduler *scheduler)
+{
+	event_active(scheduler->kick, 0, 0);
 }
 
 static void on_retry_timer(evutil_socket_t fd, short events, void *context)
@@ -198,13 +211,14 @@ struct scheduler *scheduler_create(const struct delivery_services *services)
 	scheduler->local.slots = SCHEDULER_LOCAL_SLOTS;
 	scheduler->remote.slots = SCHEDULER_REMOTE_SLOTS;
 	scheduler->retry_timer = evtimer_new(services->base, on_retry_timer, scheduler);
+	scheduler->kick = event_new(services->base, -1, 0, start_deliveries, scheduler);
 	return scheduler;
 }
 
 void scheduler_set_remote_slots(struct scheduler *scheduler, unsigned slots)
 {
 	scheduler->remote.slots = slots ? slots : SCHEDULER_REMOTE_SLOTS;
-	start_deliveries(scheduler);
+	kick(scheduler);
 }
 
 static void free_list(struct queued_id *q)
@@ -224,6 +238,7 @@ void scheduler_free(struct scheduler *scheduler)
 	free_list(scheduler->remote.head);
 	free_list(scheduler->deferred);
 	event_free(scheduler->retry_timer);
+	event_free(scheduler->kick);
 	free(scheduler);
 }
 
@@ -234,7 +249,7 @@ static void enqueue_in(struct scheduler *scheduler, const char *id, bool never_a
 	q->never_attempted = never_attempted;
 	snprintf(q->id, sizeof q->id, "%s", id);
 	push(remote ? &scheduler->remote : &scheduler->local, q);
-	start_deliveries(scheduler);
+	kick(scheduler);
 }
 
 void scheduler_enqueue(struct scheduler *scheduler, const char *id, bool never_attempted)

@@ -1,6 +1,7 @@
 /* scheduler: decides when each spooled message is delivered. It keeps the ids of messages
- * ready for an attempt, runs a few delivery jobs at a time (deliver/delivery_job.c), and
- * retries deferred messages at the time their attempt asked for. Event-loop thread only. */
+ * ready for an attempt, starts attempts in batches, once per loop pass, as many as the lanes
+ * have room for (deliver/delivery_job.c), and retries deferred messages at the time their
+ * attempt asked for. Event-loop thread only. */
 #ifndef TERN_SCHEDULER_H
 #define TERN_SCHEDULER_H
 

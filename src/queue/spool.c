@@ -441,40 +441,81 @@ int spool_update(struct spool *spool, const struct envelope *envelope)
 	return result;
 }
 
-int spool_remove(struct spool *spool, const char *id)
+/* The files of one removal, retired (renamed to free names) but not yet free for reuse. */
+struct retired_files {
+	char envelope[SPOOL_FILE_NAME_SIZE], message[SPOOL_FILE_NAME_SIZE];
+};
+
+/* Retires removal's envelope, then its message. A missing file is what an earlier,
+ * interrupted remove leaves: carry on. Returns whether anything was retired (result 0). */
+static bool retire(struct spool *spool, struct spool_removal *removal, struct retired_files *retired)
 {
-	char message_name[SPOOL_FILE_NAME_SIZE], envelope_name[SPOOL_FILE_NAME_SIZE];
-	char retired_message[SPOOL_FILE_NAME_SIZE] = "", retired_envelope[SPOOL_FILE_NAME_SIZE] = "";
+	char envelope_name[SPOOL_FILE_NAME_SIZE], message_name[SPOOL_FILE_NAME_SIZE];
 	int removed = 0;
 
-	if (!spool_id_valid(id)) {
-		errno = EINVAL;
-		return -1;
+	removal->result = -1;
+	retired->envelope[0] = retired->message[0] = '\0';
+	if (!spool_id_valid(removal->id)) {
+		removal->error = EINVAL;
+		return false;
 	}
-	spool_file_name(message_name, id, ".msg");
-	spool_file_name(envelope_name, id, ".env");
-	/* A missing file is what an earlier, interrupted remove leaves: carry on. Retired files
-	 * not given to the pool (an error below) stay on disk for the next scan. */
-	if (spool_recycle_retire(spool, envelope_name, retired_envelope) == 0)
+	spool_file_name(envelope_name, removal->id, ".env");
+	spool_file_name(message_name, removal->id, ".msg");
+	/* Retired files not given to the pool (an error below) stay on disk for the next scan. */
+	if (spool_recycle_retire(spool, envelope_name, retired->envelope) == 0)
 		removed++;
 	else if (errno != ENOENT)
-		return -1;
-	if (spool_recycle_retire(spool, message_name, retired_message) == 0)
+		goto fail;
+	if (spool_recycle_retire(spool, message_name, retired->message) == 0)
 		removed++;
 	else if (errno != ENOENT)
-		return -1;
+		goto fail;
 	if (removed == 0) {
 		errno = ENOENT;
-		return -1;
+		goto fail;
 	}
-	if (spool_sync_directory(spool) != 0)
-		return -1;
+	removal->result = 0;
+	return true;
+fail:
+	removal->error = errno;
+	return false;
+}
+
+void spool_remove_all(struct spool *spool, struct spool_removal *removals, size_t count)
+{
+	struct retired_files *retired = xcalloc(count, sizeof *retired);
+	bool any = false;
+
+	for (size_t i = 0; i < count; i++)
+		any |= retire(spool, &removals[i], &retired[i]);
+	if (any && spool_sync_directory(spool) != 0) {
+		int error = errno;
+
+		for (size_t i = 0; i < count; i++)
+			if (removals[i].result == 0) {
+				removals[i].result = -1;
+				removals[i].error = error;
+			}
+	}
 	/* Only now may they be rewritten: their old names can no longer come back. */
-	if (retired_envelope[0] != '\0')
-		spool_recycle_put(spool, retired_envelope);
-	if (retired_message[0] != '\0')
-		spool_recycle_put(spool, retired_message);
-	return 0;
+	for (size_t i = 0; i < count; i++)
+		if (removals[i].result == 0) {
+			if (retired[i].envelope[0] != '\0')
+				spool_recycle_put(spool, retired[i].envelope);
+			if (retired[i].message[0] != '\0')
+				spool_recycle_put(spool, retired[i].message);
+		}
+	free(retired);
+}
+
+int spool_remove(struct spool *spool, const char *id)
+{
+	struct spool_removal removal = {.id = id};
+
+	spool_remove_all(spool, &removal, 1);
+	if (removal.result != 0)
+		errno = removal.error;
+	return removal.result;
 }
 
 int spool_read_message(struct spool *spool, const char *id, struct buffer *out)

@@ -53,6 +53,17 @@ int spool_update(struct spool *spool, const struct envelope *envelope);
  * Returns 0 or -1 with errno. */
 int spool_remove(struct spool *spool, const char *id);
 
+/* One message of spool_remove_all: the caller sets id; result is 0, or -1 with error an errno
+ * value (ENOENT: neither file was there). */
+struct spool_removal {
+	const char *id;
+	int result;
+	int error;
+};
+
+/* spool_remove for count messages at once, sharing one directory fsync. */
+void spool_remove_all(struct spool *spool, struct spool_removal *removals, size_t count);
+
 /* Reads a message file into out (whose maximum must fit it). Returns 0 or -1 with errno. */
 int spool_read_message(struct spool *spool, const char *id, struct buffer *out);
 

@@ -93,28 +93,39 @@ int files_write_all(int fd, const char *data, size_t length)
 	return 0;
 }
 
-int files_write_new_with(int directory_fd, const char *name, mode_t mode, files_fill_function *fill, void *context)
+int files_write_new_unsynced_with(int directory_fd, const char *name, mode_t mode, files_fill_function *fill,
+                                  void *context)
 {
-	int fd;
+	int fd, error;
 
 	fd = openat(directory_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -1;
-	if (fill(fd, context) != 0 || fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	return 0;
-fail:
-	if (fd >= 0) {
-		int error = errno;
-
-		close(fd);
-		errno = error;
-	}
+	if (fill(fd, context) == 0)
+		return fd;
+	error = errno;
+	close(fd);
 	files_remove_quietly(directory_fd, name);
+	errno = error;
+	return -1;
+}
+
+int files_write_new_with(int directory_fd, const char *name, mode_t mode, files_fill_function *fill, void *context)
+{
+	int fd = files_write_new_unsynced_with(directory_fd, name, mode, fill, context), error;
+
+	if (fd < 0)
+		return -1;
+	if (fsync(fd) == 0) {
+		if (close(fd) == 0)
+			return 0;
+		fd = -1;
+	}
+	error = errno;
+	if (fd >= 0)
+		close(fd);
+	files_remove_quietly(directory_fd, name);
+	errno = error;
 	return -1;
 }
 
@@ -132,18 +143,7 @@ int files_write_new(int directory_fd, const char *name, mode_t mode, struct slic
 
 int files_write_new_unsynced(int directory_fd, const char *name, mode_t mode, struct slice data)
 {
-	int fd, error;
-
-	fd = openat(directory_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -1;
-	if (files_write_all(fd, data.data, data.length) == 0)
-		return fd;
-	error = errno;
-	close(fd);
-	files_remove_quietly(directory_fd, name);
-	errno = error;
-	return -1;
+	return files_write_new_unsynced_with(directory_fd, name, mode, write_slice, &data);
 }
 
 int files_overwrite_unsynced(int directory_fd, const char *name, struct slice data)

@@ -34,6 +34,11 @@ typedef int files_fill_function(int fd, void *context);
  * Returns 0 or -1 with errno. */
 int files_write_new_with(int directory_fd, const char *name, mode_t mode, files_fill_function *fill, void *context);
 
+/* files_write_new_with without the fsync and close: returns the open file descriptor (the
+ * caller's to sync and close), or -1 with errno, the file this call created removed. */
+int files_write_new_unsynced_with(int directory_fd, const char *name, mode_t mode, files_fill_function *fill,
+                                  void *context);
+
 /* files_write_new_with, writing data (the caller's) as the whole content. */
 int files_write_new(int directory_fd, const char *name, mode_t mode, struct slice data);
 

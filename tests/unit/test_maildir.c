@@ -403,6 +403,46 @@ static void test_unsafe_names_are_refused(void)
 	temporary_directory_remove(top);
 }
 
+/* maildir_deliver_all: each delivery gets its own result in one batch: two Maildirs, one of
+ * them shared by several deliveries, a refused name, and earlier copies (one found by the
+ * look, one, unchecked, by the move into new/). */
+static void test_batch_reports_each_result(void)
+{
+	char *top = temporary_directory_create("maildir");
+	char *bob = xasprintf("%s/bob/Maildir", top), *carol = xasprintf("%s/carol/Maildir", top);
+	struct maildir_delivery batch[6];
+	const char *names[6] = {"Q1.bob", "Q2.bob", "Q1.carol", "bad/name", "Q0.bob", "Q3.bob"};
+	const char *paths[6] = {bob, bob, carol, bob, bob, bob};
+	char *content;
+
+	CHECK_INT(deliver(bob, "Q0.bob", MESSAGE), MAILDIR_DELIVERED);
+	CHECK_INT(deliver(bob, "Q3.bob", MESSAGE), MAILDIR_DELIVERED);
+	for (int i = 0; i < 6; i++)
+		batch[i] = (struct maildir_delivery){.path = paths[i], .unique_name = names[i],
+		                                     .return_path = "alice@example.org",
+		                                     .message = slice_from_string(MESSAGE), .check_earlier_copy = i != 5};
+	maildir_deliver_all(batch, 6);
+	CHECK_INT(batch[0].result, MAILDIR_DELIVERED);
+	CHECK_INT(batch[1].result, MAILDIR_DELIVERED);
+	CHECK_INT(batch[2].result, MAILDIR_DELIVERED);
+	CHECK_INT(batch[3].result, MAILDIR_FAILED);
+	CHECK_INT(batch[3].error, EINVAL);
+	CHECK_INT(batch[4].result, MAILDIR_ALREADY_DELIVERED);
+	CHECK_INT(batch[5].result, MAILDIR_ALREADY_DELIVERED); /* not looked for, but never replaced */
+	content = read_whole(bob, "new/Q2.bob");
+	CHECK_STR(content, GOLDEN);
+	free(content);
+	content = read_whole(carol, "new/Q1.carol");
+	CHECK_STR(content, GOLDEN);
+	free(content);
+	CHECK_INT(count_entries(bob, "new"), 4);
+	CHECK_INT(count_entries(bob, "tmp"), 0);
+	CHECK_INT(count_entries(carol, "new"), 1);
+	free(bob);
+	free(carol);
+	temporary_directory_remove(top);
+}
+
 int main(void)
 {
 	RUN(test_delivery_creates_maildir_and_writes_golden);
@@ -419,5 +459,6 @@ int main(void)
 	RUN(test_unwritable_path_fails);
 	RUN(test_full_disk_leaves_nothing);
 	RUN(test_unsafe_names_are_refused);
+	RUN(test_batch_reports_each_result);
 	return check_summary("test_maildir");
 }

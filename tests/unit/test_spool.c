@@ -207,6 +207,41 @@ static void test_remove_deletes_both_files(void)
 	temporary_directory_remove(directory);
 }
 
+/* spool_remove_all: each removal its own result; the removed ones' files are free files the
+ * next commits reuse. */
+static void test_remove_all_reports_each_result(void)
+{
+	char *directory = temporary_directory_create("spool");
+	struct spool *spool = spool_open(directory);
+	char ids[3][SPOOL_ID_SIZE], missing[SPOOL_ID_SIZE];
+	struct spool_removal removals[5];
+
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(commit_new(spool, ids[i]), 0);
+	spool_new_id(spool, missing);
+	removals[0] = (struct spool_removal){.id = ids[0]};
+	removals[1] = (struct spool_removal){.id = missing};
+	removals[2] = (struct spool_removal){.id = "../x"};
+	removals[3] = (struct spool_removal){.id = ids[2]};
+	removals[4] = (struct spool_removal){.id = ids[0]}; /* again: its files are gone by then */
+	spool_remove_all(spool, removals, 5);
+	CHECK_INT(removals[0].result, 0);
+	CHECK_INT(removals[1].result, -1);
+	CHECK_INT(removals[1].error, ENOENT);
+	CHECK_INT(removals[2].result, -1);
+	CHECK_INT(removals[2].error, EINVAL);
+	CHECK_INT(removals[3].result, 0);
+	CHECK_INT(removals[4].result, -1);
+	CHECK_INT(removals[4].error, ENOENT);
+	CHECK(reads_back(spool, ids[1]));
+	CHECK_INT(temporary_directory_count_entries(directory), 6); /* ids[1]'s two, four free files */
+	CHECK_INT(commit_new(spool, ids[0]), 0);                   /* takes two of them */
+	CHECK_INT(temporary_directory_count_entries(directory), 6);
+	CHECK(reads_back(spool, ids[0]));
+	spool_close(spool);
+	temporary_directory_remove(directory);
+}
+
 static void test_read_refuses_what_does_not_fit(void)
 {
 	char *directory = temporary_directory_create("spool");
@@ -624,6 +659,7 @@ int main(void)
 	RUN(test_update_replaces_envelope);
 	RUN(test_update_of_missing_message_fails);
 	RUN(test_remove_deletes_both_files);
+	RUN(test_remove_all_reports_each_result);
 	RUN(test_read_refuses_what_does_not_fit);
 	RUN(test_scan_cleans_up_and_lists_in_order);
 	RUN(test_scan_of_empty_spool);
