@@ -106,6 +106,8 @@ struct workpool *workpool_create(struct event_base *base, unsigned threads)
 	for (unsigned i = 0; i < threads; i++)
 		if (pthread_create(&pool->threads[i], NULL, worker_main, pool) != 0)
 			abort();
+		else
+			pthread_setname_np(pool->threads[i], "ternd-worker"); /* for top -H, perf */
 	return pool;
 }
 
