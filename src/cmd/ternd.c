@@ -71,9 +71,11 @@ static struct config *load_config(const char *path)
 static void poll_shutdown(evutil_socket_t fd, short events, void *context)
 {
 	struct daemon_state *state = context;
-	bool idle = server_session_count(state->server) == 0 && workpool_pending(state->pool) == 0 &&
-	            scheduler_busy(state->scheduler) == 0;
+	bool idle;
 
+	connection_cache_close_idle(state->delivery.connections); /* also those offered since */
+	idle = server_session_count(state->server) == 0 && workpool_pending(state->pool) == 0 &&
+	       scheduler_busy(state->scheduler) == 0 && !connection_cache_closing(state->delivery.connections);
 	if (idle || time(NULL) >= state->stop_deadline) {
 		if (!idle)
 			log_warning("shutdown grace period over with %u sessions open", server_session_count(state->server));
@@ -95,6 +97,7 @@ static void begin_shutdown(struct daemon_state *state)
 	server_stop_listening(state->server);
 	scheduler_stop(state->scheduler);
 	server_shutdown_sessions(state->server);
+	connection_cache_close_idle(state->delivery.connections); /* with QUIT, as servers expect */
 	state->shutdown_poll = event_new(state->base, -1, EV_PERSIST, poll_shutdown, state);
 	event_add(state->shutdown_poll, &tick);
 }

@@ -154,6 +154,17 @@ struct client_session *connection_cache_take(struct connection_cache *cache, con
 	return NULL;
 }
 
+void connection_cache_close_idle(struct connection_cache *cache)
+{
+	while (cache->idle != NULL)
+		expire(cache->idle);
+}
+
+bool connection_cache_closing(const struct connection_cache *cache)
+{
+	return cache->closing != NULL;
+}
+
 void connection_cache_make_room(struct connection_cache *cache, const char *destination)
 {
 	struct kept *chosen = NULL;

@@ -32,6 +32,11 @@ void connection_cache_offer(struct connection_cache *cache, const char *destinat
 /* An idle connection for key with its slot of destination, or NULL; *uses: its messages so far. */
 struct client_session *connection_cache_take(struct connection_cache *cache, const char *destination, const char *key,
                                              unsigned *uses);
+/* Shutdown: every idle connection says QUIT and closes (connection_cache_closing tells when
+ * none is left closing). */
+void connection_cache_close_idle(struct connection_cache *cache);
+bool connection_cache_closing(const struct connection_cache *cache);
+
 /* Someone waits for a slot of destination: closes one idle connection, of destination when
  * there is one, else any (a slot of the total). */
 void connection_cache_make_room(struct connection_cache *cache, const char *destination);

@@ -36,6 +36,7 @@ class Peer:
         self.mail_reply = mail_reply or (lambda n: None)
         self.refuse = refuse  # recipients answered 550 at RCPT
         self.resets = 0
+        self.quits = 0
         self.rcpt_delay = rcpt_delay
         self.drop_after_data = drop_after_data
         self.connections = 0
@@ -70,6 +71,10 @@ class Peer:
             return "550 5.1.1 no such user"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
+
+    async def handle_QUIT(self, server, session, envelope):
+        self.quits += 1
+        return "221 2.0.0 Bye"
 
     async def handle_RSET(self, server, session, envelope):
         self.resets += 1
@@ -204,6 +209,19 @@ def test_idle_connection_closes_after_a_while(make_ternd, dns_server, peers):
     send_many(server, ["someone@idle.test"])
     assert wait_for(lambda: peer.subjects and peer.open == 1)
     assert wait_for(lambda: peer.open == 0, timeout=10)  # QUIT after CONNECTION_CACHE_IDLE_SECONDS
+
+
+def test_shutdown_says_quit_on_kept_connections(make_ternd, dns_server, peers):
+    peer = Peer()
+    one_domain(dns_server, "bye.test", peers(peer))
+    server = relay_server(make_ternd, dns_server)
+    send_many(server, ["someone@bye.test"])
+    assert wait_for(lambda: peer.subjects and peer.open == 1)  # kept for the next message
+    started = time.monotonic()
+    assert server.stop() == 0
+    assert time.monotonic() - started < 4  # not the idle timeout
+    assert wait_for(lambda: peer.open == 0)
+    assert peer.quits == 1
 
 
 def test_4xx_to_the_second_mail_on_a_connection_defers_that_message(make_ternd, dns_server, peers):
