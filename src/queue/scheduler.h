@@ -12,7 +12,8 @@
 
 struct scheduler;
 
-#define SCHEDULER_LOCAL_SLOTS 16  /* attempts loading, delivering locally, storing */
+#define SCHEDULER_LOCAL_SLOTS 64  /* attempts loading, delivering locally, storing (each holds
+                                     its message in memory meanwhile, as remote ones do) */
 #define SCHEDULER_REMOTE_SLOTS 64 /* attempts talking to other servers (mostly waiting); the
                                      default of max-outbound-connections */
 
