@@ -1,19 +1,12 @@
 /* spool: durable storage of messages in one directory, as "<id>.msg" (the message, never
  * changed once written) and "<id>.env" (the envelope, replaced via "<id>.env.tmp" + rename).
- * Commit order (DESIGN.md "The spool"): message and temporary envelope written and synced
- * (fdatasync), envelope renamed, directory fsync'd; only then does commit return 0. Concurrent
- * commits are batched (batch_commit): one thread writes all their files, syncs them together,
- * renames, and runs one directory fsync. Directory fsyncs are also group-committed between
- * commits, updates and removes (spool_sync_directory, util/group_sync.c).
+ * Here: ids, envelope updates, removals, reads. Commits (message and temporary envelope
+ * synced, envelope renamed, directory fsync'd, in batches) are spool_commit.c's, the start-up
+ * scan spool_scan.c's. Directory fsyncs are group-committed between commits, updates and
+ * removes (spool_sync_directory, util/group_sync.c).
  * Files are reused: a removed message's files become free files that later commits and
  * updates overwrite (spool_recycle.c), because on ext4 without a journal creating an inode
  * cost more CPU than everything else in a commit (perf: 50% of ternd in recently_deleted).
- * Syncing: one fdatasync per file after starting the writeback of all (batch_sync_files),
- * not one syncfs per batch. Measured with spool_bench (4 KiB, 1/16/64 threads, interleaved,
- * this no-journal VM disk): syncfs was within the noise (fdatasync costs ~30 us here), while
- * syncfs also waits for every other writer of the file system and reports any writeback
- * error on it; so no reason to switch.
- * The start-up scan is spool_scan.c's.
  * It does not schedule, lock messages against concurrent updates, or know about sessions. */
 #include "queue/spool.h"
 #include "queue/spool_internal.h"
@@ -33,23 +26,7 @@
 #include "util/files.h"
 #include "util/xalloc.h"
 
-#define SPOOL_FILE_MODE 0600
 #define SPOOL_DIRECTORY_MODE 0700
-
-/* One spool_commit waiting for a batch; lives on the committing caller's stack. */
-struct commit_request {
-	const struct envelope *envelope;
-	struct slice message;
-	struct buffer text; /* the encoded envelope */
-	int message_fd, envelope_fd; /* open until the batch's data sync; -1 when closed */
-	/* The files' names until renamed into place: recycled free files or new ones. */
-	char message_name[SPOOL_FILE_NAME_SIZE], envelope_name[SPOOL_FILE_NAME_SIZE];
-	bool recycled_message; /* message_name is a free file, renamed to "<id>.msg" after the sync */
-	bool created_message, created_temporary, renamed;
-	int result, error;
-	bool finished; /* under commit_lock */
-	struct commit_request *next;
-};
 
 /* Queue ids name files, so they must be plain: [0-9A-Za-z], not empty, bounded. */
 bool spool_id_valid(const char *id)
@@ -153,7 +130,7 @@ int spool_sync_directory(struct spool *spool)
 	return group_sync_run(&spool->directory_sync, spool->directory_fd);
 }
 
-static int encode(const struct envelope *envelope, struct buffer *text)
+int spool_encode(const struct envelope *envelope, struct buffer *text)
 {
 	buffer_init(text, ENVELOPE_MAX_SIZE);
 	if (!spool_id_valid(envelope->id)) {
@@ -168,7 +145,7 @@ static int encode(const struct envelope *envelope, struct buffer *text)
 	return 0;
 }
 
-/* The envelope half of commit and update: temporary file, fsync, rename. The directory
+/* An update's new envelope when no free file serves: temporary file, fsync, rename. The directory
  * fsync is the caller's. On failure the temporary file is gone. */
 static int install_envelope(struct spool *spool, const char *id, struct buffer *text)
 {
@@ -185,241 +162,13 @@ static int install_envelope(struct spool *spool, const char *id, struct buffer *
 	return 0;
 }
 
-/* --- batched commits ---------------------------------------------------------------
- * Concurrent spool_commit calls share every sync. The first caller to find no batch running
- * becomes the committer: it takes every request queued so far and, for all of them at once,
- * writes the message and the temporary envelope, starts their writeback, fdatasyncs each
- * (the I/O is already in flight, so these mostly wait), renames each envelope into place,
- * and runs one (group-committed) directory fsync; then it wakes them all. Requests arriving
- * meanwhile form the next batch. Creating the files in one thread also spares the directory
- * lock from a crowd of threads contending for it.
- * Why it stays durable: an envelope gets its final name only after its message and its own
- * content passed fdatasync (which includes the size and block map: what reading the data
- * back needs), and a caller returns 0 only after the directory fsync that covers both names.
- * A crash before leaves at most a message file and a temporary, which spool_scan removes. */
-
-/* Undoes what this request made (envelope first: a lone message file is a leftover scan
- * removes) and records the failure. Keeps errno. */
-static void request_fail(struct spool *spool, struct commit_request *request, int error)
-{
-	char name[SPOOL_FILE_NAME_SIZE];
-
-	if (request->result != 0)
-		return;
-	if (request->message_fd >= 0)
-		close(request->message_fd);
-	if (request->envelope_fd >= 0)
-		close(request->envelope_fd);
-	request->message_fd = request->envelope_fd = -1;
-	if (request->renamed) {
-		spool_file_name(name, request->envelope->id, ".env");
-		files_remove_quietly(spool->directory_fd, name);
-	} else if (request->created_temporary) {
-		files_remove_quietly(spool->directory_fd, request->envelope_name);
-	}
-	if (request->created_message)
-		files_remove_quietly(spool->directory_fd, request->message_name);
-	request->result = -1;
-	request->error = error;
-}
-
-/* Writes data, unsynced, into a free file (its name left in name; *recycled set) or, with
- * none free or usable, into a new file named fresh. The open descriptor, or -1 with errno. */
-static int write_file(struct spool *spool, char name[SPOOL_FILE_NAME_SIZE], bool *recycled, const char *fresh,
-                      struct slice data)
-{
-	int fd;
-
-	while (spool_recycle_take(spool, name)) {
-		fd = files_overwrite_unsynced(spool->directory_fd, name, data);
-		if (fd >= 0) {
-			*recycled = true;
-			return fd;
-		}
-		/* Gone, or unwritable (e.g. ENOSPC): not worth keeping; a new file reports the error. */
-		files_remove_quietly(spool->directory_fd, name);
-	}
-	*recycled = false;
-	snprintf(name, SPOOL_FILE_NAME_SIZE, "%s", fresh);
-	return files_write_new_unsynced(spool->directory_fd, name, SPOOL_FILE_MODE, data);
-}
-
-/* Writes both files of a request, unsynced. */
-static void request_write(struct spool *spool, struct commit_request *request)
-{
-	char fresh[SPOOL_FILE_NAME_SIZE];
-	bool recycled;
-
-	spool_file_name(fresh, request->envelope->id, ".msg");
-	request->message_fd = write_file(spool, request->message_name, &request->recycled_message, fresh, request->message);
-	if (request->message_fd < 0) {
-		request_fail(spool, request, errno);
-		return;
-	}
-	request->created_message = true;
-	spool_file_name(fresh, request->envelope->id, ".env.tmp");
-	request->envelope_fd =
-		write_file(spool, request->envelope_name, &recycled, fresh, buffer_slice(&request->text));
-	if (request->envelope_fd < 0) {
-		request_fail(spool, request, errno);
-		return;
-	}
-	request->created_temporary = true;
-}
-
-/* Closes fd, which must succeed for the data to count (e.g. on NFS). */
-static int close_synced(int *fd)
-{
-	int result = close(*fd);
-
-	*fd = -1;
-	return result;
-}
-
-/* Makes the data of every request's files durable, then closes them. One fdatasync per file
- * rather than one syncfs: it reports errors per file and never waits for other writers of the
- * file system; with the writeback started for all first, the waits overlap. */
-static void batch_sync_files(struct spool *spool, struct commit_request *batch)
-{
-	struct commit_request *request;
-
-	for (request = batch; request != NULL; request = request->next)
-		if (request->result == 0) {
-			files_start_writeback(request->message_fd);
-			files_start_writeback(request->envelope_fd);
-		}
-	for (request = batch; request != NULL; request = request->next)
-		if (request->result == 0 &&
-		    (fdatasync(request->message_fd) != 0 || fdatasync(request->envelope_fd) != 0 ||
-		     close_synced(&request->message_fd) != 0 || close_synced(&request->envelope_fd) != 0))
-			request_fail(spool, request, errno);
-}
-
-/* Commits every request of batch, setting each one's result and error. */
-static void batch_commit(struct spool *spool, struct commit_request *batch)
-{
-	char final[SPOOL_FILE_NAME_SIZE];
-	struct commit_request *request;
-	bool any = false;
-
-	for (request = batch; request != NULL; request = request->next)
-		request_write(spool, request);
-	batch_sync_files(spool, batch);
-	for (request = batch; request != NULL; request = request->next) {
-		if (request->result != 0)
-			continue;
-		/* The message gets its name first: an envelope is never without its message. */
-		if (request->recycled_message) {
-			spool_file_name(final, request->envelope->id, ".msg");
-			if (renameat(spool->directory_fd, request->message_name, spool->directory_fd, final) != 0) {
-				request_fail(spool, request, errno);
-				continue;
-			}
-			memcpy(request->message_name, final, sizeof final);
-		}
-		spool_file_name(final, request->envelope->id, ".env");
-		if (renameat(spool->directory_fd, request->envelope_name, spool->directory_fd, final) != 0) {
-			request_fail(spool, request, errno);
-			continue;
-		}
-		request->renamed = true;
-		any = true;
-	}
-	if (any && spool_sync_directory(spool) != 0) {
-		int error = errno;
-		for (request = batch; request != NULL; request = request->next)
-			request_fail(spool, request, error);
-	}
-}
-
-/* Whether every request from first to last (linked in that order) is finished. Beyond last
- * come other callers' requests, which may be gone. */
-static bool all_finished(const struct commit_request *first, const struct commit_request *last)
-{
-	for (const struct commit_request *request = first;; request = request->next) {
-		if (!request->finished)
-			return false;
-		if (request == last)
-			return true;
-	}
-}
-
-/* Queues the requests of list and returns once batches (maybe run by this caller) have
- * committed them all. */
-static void commit_in_batch(struct spool *spool, struct commit_request *list)
-{
-	struct commit_request *last = list;
-
-	while (last->next != NULL)
-		last = last->next;
-	pthread_mutex_lock(&spool->commit_lock);
-	last->next = spool->commit_queue;
-	spool->commit_queue = list;
-	while (!all_finished(list, last)) {
-		struct commit_request *batch;
-
-		if (spool->committing) {
-			pthread_cond_wait(&spool->commit_done, &spool->commit_lock);
-			continue;
-		}
-		spool->committing = true;
-		batch = spool->commit_queue;
-		spool->commit_queue = NULL;
-		pthread_mutex_unlock(&spool->commit_lock);
-		batch_commit(spool, batch);
-		pthread_mutex_lock(&spool->commit_lock);
-		/* Waiters read their request only after this lock is released. */
-		for (struct commit_request *done = batch; done != NULL; done = done->next)
-			done->finished = true;
-		spool->committing = false;
-		pthread_cond_broadcast(&spool->commit_done);
-	}
-	pthread_mutex_unlock(&spool->commit_lock);
-}
-
-void spool_commit_all(struct spool *spool, struct spool_commit *commits, size_t count)
-{
-	struct commit_request *requests = xcalloc(count, sizeof *requests), *list = NULL;
-
-	/* Built back to front, so the batch writes them in the caller's order. */
-	for (size_t i = count; i-- > 0;) {
-		requests[i] = (struct commit_request){.envelope = commits[i].envelope, .message = commits[i].message,
-		                                      .message_fd = -1, .envelope_fd = -1};
-		if (encode(commits[i].envelope, &requests[i].text) != 0) {
-			requests[i].result = -1;
-			requests[i].error = errno;
-			continue;
-		}
-		requests[i].next = list;
-		list = &requests[i];
-	}
-	if (list != NULL)
-		commit_in_batch(spool, list);
-	for (size_t i = 0; i < count; i++) {
-		commits[i].result = requests[i].result;
-		commits[i].error = requests[i].error;
-		buffer_free(&requests[i].text);
-	}
-	free(requests);
-}
-
-int spool_commit(struct spool *spool, const struct envelope *envelope, struct slice message)
-{
-	struct spool_commit commit = {.envelope = envelope, .message = message};
-
-	spool_commit_all(spool, &commit, 1);
-	if (commit.result != 0)
-		errno = commit.error;
-	return commit.result;
-}
-
 int spool_update(struct spool *spool, const struct envelope *envelope)
 {
 	char message_name[SPOOL_FILE_NAME_SIZE], free_name[SPOOL_FILE_NAME_SIZE] = "";
 	struct buffer text;
 	int result = -1, installed, error;
 
-	if (encode(envelope, &text) != 0)
+	if (spool_encode(envelope, &text) != 0)
 		return -1;
 	spool_file_name(message_name, envelope->id, ".msg");
 	/* Never create an envelope for a message that is gone. */

@@ -14,6 +14,7 @@
 #define SPOOL_ID_DIGITS 16          /* hex digits of microseconds since the epoch */
 #define SPOOL_FILE_NAME_SIZE (SPOOL_ID_SIZE + 16) /* id + ".env.tmp" or ".msg.free" + NUL */
 #define SPOOL_FREE_SUFFIX ".free"
+#define SPOOL_FILE_MODE 0600
 #define SPOOL_FREE_MAX 1024 /* free files kept for reuse (spool_recycle.c); a bound on their disk use */
 
 struct spool {
@@ -44,6 +45,9 @@ void spool_note_existing_id(struct spool *spool, const char *id);
 /* Reads and decodes the envelope file name; 0 with *result set, or -1 with errno on a read error. */
 int spool_read_envelope_file(struct spool *spool, const char *name, struct envelope *envelope,
                              enum envelope_result *result);
+/* Encodes envelope into text (initialized here; the caller frees it), checking its id.
+ * 0, or -1 with errno (EINVAL: a bad id; EFBIG: too large). */
+int spool_encode(const struct envelope *envelope, struct buffer *text);
 /* fsyncs the spool directory, group-committed with concurrent callers. 0, or -1 with errno. */
 int spool_sync_directory(struct spool *spool);
 
