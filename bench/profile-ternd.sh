@@ -26,7 +26,7 @@ else
 	"$ternd" -d -c "$work/ternd.conf" 2> "$work/ternd.log" &
 fi
 pid=$!
-sleep 0.7
+for _ in $(seq 200); do ss -Hltn "src $address" | grep -q . && break; sleep 0.05; done
 target=$pid
 [ "${STRACE:-0}" = 1 ] && target=$(pgrep -P "$pid" ternd)
 cpu() { awk '{ print $14 + $15 }' "/proc/$target/stat"; }
