@@ -191,3 +191,37 @@ def test_large_bdat_message_in_many_chunks(ternd):
     assert client.reply().startswith("250 2.0.0 Ok: queued as")
     [stored] = ternd.messages("bob", wait_for=1, timeout=30)
     assert stored.count(b"y" * 900 + b"\n") == 2000
+
+
+def test_a_broken_mailbox_holds_up_nobody_in_its_batch(make_ternd):
+    """Deliveries run in batches (one worker job, shared fsyncs): carol's unusable Maildir
+    defers only carol's copies; alice's and bob's, in the same batches, each arrive once, and
+    carol's arrive once hers can be made."""
+    import concurrent.futures
+    server = make_ternd(extra="retry-interval 1s\nretry-max 1s\n").start()
+    blocker = server.dir / "mail" / "carol" / "Maildir"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("a file where the Maildir should be\n")
+
+    def send(number):
+        with smtplib.SMTP(server.host, server.port) as client:
+            body = f"From: sender@remote.test\r\nSubject: m{number}\r\n\r\nbody {number}\r\n"
+            return client.sendmail("sender@remote.test", ["alice@example.test", "bob@example.test",
+                                                          "carol@example.test"], body)
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        assert list(pool.map(send, range(40))) == [{}] * 40
+    for user in ("alice", "bob"):
+        stored = server.messages(user, wait_for=40, timeout=30)
+        assert sorted(int(m.split(b"\nbody ")[1]) for m in stored) == list(range(40))
+    server.wait_log("mailbox=carol@example.test relay=maildir delay=")
+    assert "status=deferred" in server.log_text()
+    assert len(server.spooled()) == 40  # carol's copies wait
+    blocker.unlink()
+    stored = server.messages("carol", wait_for=40, timeout=30)
+    assert sorted(int(m.split(b"\nbody ")[1]) for m in stored) == list(range(40))
+    assert len(server.messages("alice")) == 40 and len(server.messages("bob")) == 40  # not again
+    deadline = time.time() + 10
+    while server.spooled() and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.spooled() == []
