@@ -2,7 +2,7 @@
 bench/results/NAME.json (median, min, max per figure and the ratio ternd/peer of the medians),
 a text table NAME.txt (also printed) and a chart NAME.png drawn by gnuplot; latest.* point to
 them. Ratios are ternd divided by the peer for every figure: above 1 is better for rates and
-held sessions, below 1 is better for memory.
+held sessions, below 1 is better for memory and for disk writes and flushes per message.
     /usr/bin/python3 bench/report.py bench/results/bench-TIME.raw"""
 import json
 import pathlib
@@ -14,7 +14,7 @@ SERVERS = ["ternd", "postfix", "opensmtpd", "exim", "smtp-sink"]
 PEERS = ["postfix", "opensmtpd", "exim", "smtp-sink"]
 UNITS = {"accept": "msg/s", "end_to_end": "msg/s", "relay": "msg/s", "held": "sessions",
          "rss_mib": "MiB", "pss_mib": "MiB", "pss_kib_per_session": "KiB", "processes": "", "connections": "", "commits": "/s",
-         "errors": "lines"}
+         "errors": "lines", "writes_per_msg": "/msg", "flushes_per_msg": "/msg"}
 
 
 def load(path):

@@ -114,6 +114,26 @@ maildir_of() {
 
 count_files() { [ -d "$1" ] && ls -U "$1" | wc -l || echo 0; }
 
+# The I/O counters of the block device under bench/tmp (/sys/class/block/DEV/stat): write
+# requests and cache flushes per message show what each server's durability costs the disk
+# (approximately: the kernel's background writeback during a round counts too). Empty when
+# there is no such device (tmpfs, overlay).
+disk_stat=""
+device=$(findmnt -no SOURCE -T "$(dirname "$work")" 2>/dev/null || true)
+[ -n "$device" ] && [ -r "/sys/class/block/$(basename "$device")/stat" ] && disk_stat="/sys/class/block/$(basename "$device")/stat"
+io_counters() { if [ -n "$disk_stat" ]; then awk '{ print $5, ($16 == "" ? 0 : $16) }' "$disk_stat"; else echo "0 0"; fi; }
+
+# Records writes_per_msg and flushes_per_msg of one round since BEFORE (io_counters' output).
+record_io() {
+	local scenario=$1 server=$2 round=$3 count=$4 before=$5 after
+	[ -n "$disk_stat" ] || return 0
+	after=$(io_counters)
+	read -r writes_before flushes_before <<< "$before"
+	read -r writes_after flushes_after <<< "$after"
+	record "$scenario $server $round writes_per_msg $(echo "($writes_after - $writes_before) / $count" | bc -l)"
+	record "$scenario $server $round flushes_per_msg $(echo "($flushes_after - $flushes_before) / $count" | bc -l)"
+}
+
 now() { date +%s.%N; }
 
 # Scenarios 1, 2 and 5 (smtp-sink): one round against one server.
@@ -121,6 +141,8 @@ accept_round() {
 	local server=$1 sessions=$2 size=$3 count=$4 round=$5 new start accepted delivered errors
 	local scenario="accept-s$sessions-$((size / 1024))k"
 	new=$(maildir_of "$server")
+	local io_before
+	io_before=$(io_counters)
 	start=$(now)
 	errors=$(smtp-source -s "$sessions" -m "$count" -l "$size" -f sender@remote.test -t bob@bench.test \
 		"${address[$server]}:$port" 2>&1 | wc -l)
@@ -130,7 +152,10 @@ accept_round() {
 		record "$scenario $server $round errors $errors"
 	fi
 	record "$scenario $server $round accept $(echo "$count / ($accepted - $start)" | bc -l)"
-	[ "$server" = smtp-sink ] && return 0
+	if [ "$server" = smtp-sink ]; then
+		record_io "$scenario" "$server" "$round" "$count" "$io_before"
+		return 0
+	fi
 	local deadline=$(( $(date +%s) + 120 + count / 10 ))
 	while [ "$(count_files "$new")" -lt "$count" ]; do
 		if [ "$(date +%s)" -gt "$deadline" ]; then
@@ -142,6 +167,7 @@ accept_round() {
 	done
 	delivered=$(now)
 	record "$scenario $server $round end_to_end $(echo "$count / ($delivered - $start)" | bc -l)"
+	record_io "$scenario" "$server" "$round" "$count" "$io_before"
 	bury_files "$new"
 }
 
