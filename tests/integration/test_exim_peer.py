@@ -8,25 +8,16 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 
 import pytest
 
 from conftest import ROOT
 from dns_fixture import dns_server  # noqa: F401 (a fixture)
+from test_outbound import submit_as_alice, wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="Exim listens on port 25 and runs as root")
 EXIM_ADDRESS = "127.27.0.25"
 EXIM_PEER = ROOT / "bench" / "exim-peer.sh"
-
-
-def wait_for(predicate, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 def listening(address, port):
@@ -61,10 +52,7 @@ def test_submission_to_ternd_then_delivery_into_exim(make_ternd, dns_server, exi
     dns_server.add("remote.test", "MX", "10 mx.remote.test.")
     dns_server.add("mx.remote.test", "A", EXIM_ADDRESS)
     server = make_ternd(extra=f"resolver {dns_server.address}", tls=True).start()
-    result = subprocess.run(["swaks", "--server", server.host, "--port", str(server.submission_port), "--tls",
-                             "--auth", "PLAIN", "--auth-user", "alice", "--auth-password", "alice-pass",
-                             "--from", "alice@example.test", "--to", "bob@remote.test",
-                             "--header", "Subject: from tern to exim"], capture_output=True, text=True, timeout=60)
+    result = submit_as_alice(server, "bob@remote.test", "--header", "Subject: from tern to exim")
     assert result.returncode == 0, result.stdout[-2000:]
     new = exim / "mail" / "bob" / "Maildir" / "new"
     assert wait_for(lambda: new.exists() and any(new.iterdir()), timeout=30), \
@@ -82,10 +70,7 @@ def test_exim_refusal_of_an_unknown_user_bounces_to_the_sender(make_ternd, dns_s
     dns_server.add("remote.test", "MX", "10 mx.remote.test.")
     dns_server.add("mx.remote.test", "A", EXIM_ADDRESS)
     server = make_ternd(extra=f"resolver {dns_server.address}", tls=True).start()
-    result = subprocess.run(["swaks", "--server", server.host, "--port", str(server.submission_port), "--tls",
-                             "--auth", "PLAIN", "--auth-user", "alice", "--auth-password", "alice-pass",
-                             "--from", "alice@example.test", "--to", "nobody-here@remote.test"],
-                            capture_output=True, text=True, timeout=60)
+    result = submit_as_alice(server, "nobody-here@remote.test")
     assert result.returncode == 0, result.stdout[-2000:]
     [bounce] = server.messages("alice", wait_for=1, timeout=30)
     assert b"nobody-here@remote.test" in bounce and b"Status: 5." in bounce

@@ -73,6 +73,15 @@ def send(server, sender, recipients, subject="outbound"):
         client.sendmail(sender, recipients, f"From: {sender}\r\nSubject: {subject}\r\n\r\nbody\r\n.dot line\r\n")
 
 
+def submit_as_alice(server, recipient, *swaks_options):
+    """alice's message to recipient, submitted to server over STARTTLS with AUTH by swaks, a
+    real mail client: the swaks run (returncode, stdout)."""
+    return subprocess.run(["swaks", "--server", server.host, "--port", str(server.submission_port), "--tls",
+                           "--auth", "PLAIN", "--auth-user", "alice", "--auth-password", "alice-pass",
+                           "--from", "alice@example.test", "--to", recipient, *swaks_options],
+                          capture_output=True, text=True, timeout=60)
+
+
 def wait_for(predicate, timeout=20):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -223,10 +232,7 @@ def test_submission_to_ternd_then_delivery_into_postfix(make_ternd, dns_server):
         dns_server.add("remote.test", "MX", "10 mx.remote.test.")
         dns_server.add("mx.remote.test", "A", address)
         server = make_ternd(extra=f"resolver {dns_server.address}", tls=True).start()
-        result = subprocess.run(["swaks", "--server", server.host, "--port", str(server.submission_port), "--tls",
-                                 "--auth", "PLAIN", "--auth-user", "alice", "--auth-password", "alice-pass",
-                                 "--from", "alice@example.test", "--to", "bob@remote.test",
-                                 "--header", "Subject: through two MTAs"], capture_output=True, text=True, timeout=60)
+        result = submit_as_alice(server, "bob@remote.test", "--header", "Subject: through two MTAs")
         assert result.returncode == 0, result.stdout[-2000:]
         maildir = tmp_path / "postfix" / "mail" / "bob" / "Maildir" / "new"
         assert wait_for(lambda: maildir.exists() and any(maildir.iterdir()), timeout=30), server.log_text()[-3000:]
